@@ -1,0 +1,3 @@
+module github.com/pushspec/pushspec
+
+go 1.26
