@@ -1,7 +1,6 @@
 package webpush
 
 import (
-	"crypto/ecdh"
 	"encoding/binary"
 	"fmt"
 	"strconv"
@@ -46,9 +45,10 @@ func (m *AESGCMMessage) EncryptionHeader() string {
 // "dh=…". The draft VAPID scheme appends ";p256ecdsa=…".
 func (m *AESGCMMessage) CryptoKeyHeader() string { return "dh=" + EncodeBase64(m.DH) }
 
-// aesgcmKeys derives the content-encryption key and nonce of the legacy
-// coding.
-func aesgcmKeys(ecdhSecret, auth, salt, uaPublic, asPublic []byte) (cek, nonce []byte) {
+// AESGCMKeys derives the content-encryption key and nonce of the legacy
+// coding from the ECDH secret, the authentication secret, the salt and both
+// public keys (draft-ietf-webpush-encryption-04 §3).
+func AESGCMKeys(ecdhSecret, auth, salt, uaPublic, asPublic []byte) (cek, nonce []byte) {
 	prk := hmacSHA256(salt, aesgcmIKM(ecdhSecret, auth))
 	context := aesgcmContext(uaPublic, asPublic)
 	cek = hmacSHA256(prk, []byte(aesgcmCEKInfo), context, []byte{1})[:16]
@@ -103,7 +103,7 @@ func EncryptAESGCM(r *Recipient, plaintext []byte, o *EncryptOptions) (*AESGCMMe
 		return nil, err
 	}
 	asPublic := eph.PublicKey().Bytes()
-	cek, nonce := aesgcmKeys(secret, r.Auth, salt, r.P256DHBytes, asPublic)
+	cek, nonce := AESGCMKeys(secret, r.Auth, salt, r.P256DHBytes, asPublic)
 
 	gcm, err := newGCM(cek)
 	if err != nil {
@@ -140,11 +140,14 @@ func DecryptAESGCM(ua *UserAgentKeys, body, salt, dh []byte, rs int) ([]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("computing ECDH secret: %w", err)
 	}
-	cek, nonce := aesgcmKeys(secret, ua.Auth, salt, ua.Private.PublicKey().Bytes(), dh)
-	return openAESGCMRecords(cek, nonce, body, rs)
+	cek, nonce := AESGCMKeys(secret, ua.Auth, salt, ua.Private.PublicKey().Bytes(), dh)
+	return OpenAESGCMRecords(cek, nonce, body, rs)
 }
 
-func openAESGCMRecords(cek, nonce, body []byte, rs int) ([]byte, error) {
+// OpenAESGCMRecords decrypts the records of an aesgcm body with record size
+// rs and strips each record's padding. Errors name the record and wrap
+// ErrAuthentication, ErrDelimiter (bad padding) or ErrTruncated.
+func OpenAESGCMRecords(cek, nonce, body []byte, rs int) ([]byte, error) {
 	gcm, err := newGCM(cek)
 	if err != nil {
 		return nil, err
@@ -198,7 +201,3 @@ func unpadAESGCM(p []byte) ([]byte, error) {
 	}
 	return p[aesgcmPadSize+pad:], nil
 }
-
-// ecdhKey is a convenience for tests and fakes: the ECDH private key whose
-// scalar is d.
-func ecdhKey(d []byte) (*ecdh.PrivateKey, error) { return ecdh.P256().NewPrivateKey(d) }

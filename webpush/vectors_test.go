@@ -2,6 +2,7 @@ package webpush
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"encoding/json"
 	"errors"
 	"os"
@@ -12,6 +13,8 @@ import (
 
 // The known-answer tests: every value comes from the RFCs' examples, copied
 // into testdata/ from the project's shared vectors.
+
+func ecdhKey(d []byte) (*ecdh.PrivateKey, error) { return ecdh.P256().NewPrivateKey(d) }
 
 // loadVector decodes testdata/name into a map of base64url strings (and
 // whatever else the file holds, read by the caller through v).
@@ -313,7 +316,7 @@ func TestAESGCMDraft04(t *testing.T) {
 	wantBytes(t, "cek_context", append([]byte(aesgcmCEKInfo), ctx...), b64s(t, v.CEKContext))
 	wantBytes(t, "nonce_context", append([]byte(aesgcmNonceInfo), ctx...),
 		b64s(t, v.NonceContext))
-	cek, nonce := aesgcmKeys(secret, auth, salt, uaPub, asPub)
+	cek, nonce := AESGCMKeys(secret, auth, salt, uaPub, asPub)
 	wantBytes(t, "cek", cek, b64s(t, v.CEK))
 	wantBytes(t, "nonce", nonce, b64s(t, v.Nonce))
 
