@@ -7,8 +7,8 @@ var undecryptable = map[string]bool{
 }
 
 // statusOrder is the order in which a strict push service looks at a
-// request: method, then syntax, authentication, authorization, size.
-var statusOrder = []int{405, 400, 401, 403, 413}
+// request: method and size first, then syntax, authentication, authorization.
+var statusOrder = []int{405, 413, 400, 401, 403}
 
 // Status returns what a strict push service answers a request with these
 // findings: 201 and nil when it accepts the message, or an error status and

@@ -1,0 +1,168 @@
+package pushservice
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/pushspec/pushspec/checks"
+	"github.com/pushspec/pushspec/webpush"
+)
+
+// A Subscription is one push subscription of the fake, with the user agent
+// keys that let it decrypt.
+type Subscription struct {
+	ID       string
+	Endpoint string
+	Keys     *webpush.UserAgentKeys
+	// ApplicationServerKey, if non-nil, restricts the subscription to that
+	// VAPID key (RFC 8292 §4).
+	ApplicationServerKey []byte
+}
+
+// JSON is the subscription as a browser hands it to an application server.
+func (s *Subscription) JSON() webpush.Subscription {
+	return s.Keys.Subscription(s.Endpoint)
+}
+
+// A Message is one push request the fake received, with what it made of it.
+type Message struct {
+	ID       string           `json:"id"`
+	Received time.Time        `json:"received"`
+	Status   int              `json:"status"`
+	Encoding string           `json:"encoding,omitempty"`
+	Header   http.Header      `json:"headers"`
+	Body     Base64           `json:"body"`
+	Findings []checks.Finding `json:"findings"`
+	// Payload is the decrypted plaintext, nil when it could not be.
+	Payload Base64 `json:"payload"`
+
+	// Request is the request as inspected, for checks.CheckIntent.
+	Request checks.Request `json:"-"`
+	// Result is the inspection, for checks.CheckIntent.
+	Result checks.Result `json:"-"`
+}
+
+// Base64 is bytes that JSON carries as unpadded base64url, and nil as null.
+type Base64 []byte
+
+// MarshalJSON encodes b as a base64url string, or null.
+func (b Base64) MarshalJSON() ([]byte, error) {
+	if b == nil {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + webpush.EncodeBase64(b) + `"`), nil
+}
+
+// UnmarshalJSON decodes a base64url string or null.
+func (b *Base64) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*b = nil
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	v, err := webpush.DecodeBase64(s)
+	if err != nil {
+		return err
+	}
+	*b = append(Base64{}, v...)
+	return nil
+}
+
+type subscription struct {
+	Subscription
+	deleted  bool
+	messages []Message
+	dropped  int
+}
+
+// newID returns 128 random bits in base64url: an endpoint no one guesses
+// (RFC 8030 §8.3).
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return webpush.EncodeBase64(b)
+}
+
+// CreateSubscription makes a subscription, restricted to
+// applicationServerKey when it is non-nil.
+func (s *Server) CreateSubscription(applicationServerKey []byte) (*Subscription, error) {
+	if applicationServerKey != nil {
+		if _, err := webpush.ParsePublicKey(applicationServerKey); err != nil {
+			return nil, fmt.Errorf("applicationServerKey: must be a 65-octet uncompressed "+
+				"P-256 point (RFC 8292 §3.2): %w", err)
+		}
+	}
+	keys, err := webpush.GenerateUserAgentKeys(nil)
+	if err != nil {
+		return nil, err
+	}
+	id := newID()
+	sub := &subscription{Subscription: Subscription{
+		ID:                   id,
+		Endpoint:             s.url + "/push/" + id,
+		Keys:                 keys,
+		ApplicationServerKey: applicationServerKey,
+	}}
+	s.mu.Lock()
+	s.subs[id] = sub
+	s.mu.Unlock()
+	return &sub.Subscription, nil
+}
+
+// ErrNoSubscription is returned for an ID the server never handed out.
+var ErrNoSubscription = errors.New("no such subscription")
+
+// DeleteSubscription ends a subscription: later pushes get 410 Gone.
+func (s *Server) DeleteSubscription(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub, ok := s.subs[id]
+	if !ok {
+		return ErrNoSubscription
+	}
+	sub.deleted = true
+	return nil
+}
+
+// Messages returns the messages received for subscription id, oldest first.
+func (s *Server) Messages(id string) ([]Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub, ok := s.subs[id]
+	if !ok {
+		return nil, ErrNoSubscription
+	}
+	return append([]Message(nil), sub.messages...), nil
+}
+
+// record keeps m for subscription sub, dropping the oldest past the limit.
+func (s *Server) record(sub *subscription, m *Message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	m.ID = fmt.Sprintf("%s.%d", sub.ID, s.seq)
+	keep := s.KeepMessages
+	if keep <= 0 {
+		keep = DefaultKeepMessages
+	}
+	if len(sub.messages) >= keep {
+		n := len(sub.messages) - keep + 1
+		sub.messages = append(sub.messages[:0], sub.messages[n:]...)
+		sub.dropped += n
+	}
+	sub.messages = append(sub.messages, *m)
+}
+
+func (s *Server) lookup(id string) (*subscription, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub, ok := s.subs[id]
+	return sub, ok
+}
