@@ -328,6 +328,7 @@ func (in *inspection) checkSubject(claims map[string]any) {
 	}
 	in.pass("vapid.sub.absent", "sub present")
 	sub, isString := v.(string)
+	in.res.Subject = sub
 	if !isString {
 		in.broken("vapid.sub.syntax", "sub is %s, want a mailto: or https: URI string",
 			jsonShort(v))

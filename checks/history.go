@@ -23,7 +23,7 @@ type Inspector struct {
 	mu     sync.Mutex
 	salts  memory // subscription, keyid, salt
 	keyids memory // subscription, keyid
-	tokens memory // k, aud → the last token
+	tokens memory // k, aud, sub → the last token
 }
 
 // Inspect inspects one request for sub, arrived at now.
@@ -70,7 +70,7 @@ func (i *Inspector) Observe(endpoint string, res *Result) {
 		i.keyids.put(key, "", size)
 	}
 	if res.Token != "" {
-		key := string(res.VAPIDKey) + "\x00" + res.Audience
+		key := string(res.VAPIDKey) + "\x00" + res.Audience + "\x00" + res.Subject
 		if prev, seen := i.tokens.get(key); seen {
 			if prev == res.Token {
 				add("vapid.jwt.reuse", Pass, "the token of an earlier message is reused")

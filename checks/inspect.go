@@ -82,6 +82,7 @@ type Result struct {
 	Token    string // the VAPID JWT
 	VAPIDKey []byte // the decoded k (or p256ecdsa)
 	Audience string // the aud claim
+	Subject  string // the sub claim
 }
 
 // Verdict returns the worst verdict of requirement id in r, and whether

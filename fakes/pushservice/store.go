@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pushspec/pushspec/checks"
@@ -90,9 +91,26 @@ func newID() string {
 	return webpush.EncodeBase64(b)
 }
 
+// SubscriptionOptions shape a new subscription.
+type SubscriptionOptions struct {
+	// ApplicationServerKey, if non-nil, restricts the subscription to that
+	// VAPID key.
+	ApplicationServerKey []byte
+	// Host, if set, replaces the host and port of the endpoint handed out,
+	// for a name that reaches this server another way ("LocalHost:8443").
+	// The checks then hold the sender to that endpoint's origin.
+	Host string
+}
+
 // CreateSubscription makes a subscription, restricted to
 // applicationServerKey when it is non-nil.
 func (s *Server) CreateSubscription(applicationServerKey []byte) (*Subscription, error) {
+	return s.NewSubscription(SubscriptionOptions{ApplicationServerKey: applicationServerKey})
+}
+
+// NewSubscription makes a subscription as opts say.
+func (s *Server) NewSubscription(opts SubscriptionOptions) (*Subscription, error) {
+	applicationServerKey := opts.ApplicationServerKey
 	if applicationServerKey != nil {
 		if _, err := webpush.ParsePublicKey(applicationServerKey); err != nil {
 			return nil, fmt.Errorf("applicationServerKey: must be a 65-octet uncompressed "+
@@ -104,9 +122,14 @@ func (s *Server) CreateSubscription(applicationServerKey []byte) (*Subscription,
 		return nil, err
 	}
 	id := newID()
+	base := s.url
+	if opts.Host != "" {
+		scheme, _, _ := strings.Cut(s.url, "://")
+		base = scheme + "://" + opts.Host
+	}
 	sub := &subscription{Subscription: Subscription{
 		ID:                   id,
-		Endpoint:             s.url + "/push/" + id,
+		Endpoint:             base + "/push/" + id,
 		Keys:                 keys,
 		ApplicationServerKey: applicationServerKey,
 	}}

@@ -1,0 +1,85 @@
+// Command pushspec is the command line of the pushspec Web Push harness.
+//
+//	pushspec serve [--addr HOST:PORT] [--tls] [--cert-dir DIR] [--profile P]
+//	               [--reject-undecryptable] [--control-token T]
+//	pushspec report DIR...
+//	pushspec keys
+//
+// serve runs the strict fake push service for other projects' tests; report
+// renders conformance.md from a run's Ginkgo JSON report and exits 1 when
+// the sender broke a MUST; keys makes a VAPID key pair.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// errUsage marks a command line mistake: exit status 2.
+var errUsage = errors.New("usage")
+
+// errBroken marks a run in which a sender broke a MUST: exit status 1.
+var errBroken = errors.New("a MUST is broken")
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case errors.Is(err, errBroken):
+		os.Exit(1)
+	default:
+		fmt.Fprintln(os.Stderr, "pushspec:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `pushspec: tells you, with evidence, whether a Web Push sender is correct.
+
+Commands:
+  serve    run the strict fake push service (RFC 8030) on loopback
+  report   render conformance.md from a run's report.json; exit 1 on a broken MUST
+  keys     make a VAPID key pair (RFC 8292)
+
+Run "pushspec <command> -h" for a command's flags.
+`
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "report":
+		return report(args[1:], stdout, stderr)
+	case "keys":
+		return keys(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "pushspec: unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}
+
+// parse parses a subcommand's flags, refusing leftover arguments unless
+// allowArgs.
+func parse(fs *flag.FlagSet, args []string, allowArgs bool) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errUsage
+		}
+		return errUsage
+	}
+	if !allowArgs && fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		return errUsage
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pushspec/pushspec/checks"
+)
+
+// ConformanceFile is the name of the Markdown report in a run's directory.
+const ConformanceFile = "conformance.md"
+
+// groupTitles names the catalogue's groups, in order.
+var groupTitles = []struct{ group, title string }{
+	{"http", "HTTP and RFC 8030 headers"},
+	{"ece", "Payload encryption (RFC 8291, RFC 8188)"},
+	{"vapid", "VAPID (RFC 8292)"},
+	{"legacy", "Legacy encodings (drafts)"},
+}
+
+// verdictOrder is the order of the summary counts.
+var verdictOrder = []checks.Verdict{checks.Pass, checks.Fail, checks.Warn, checks.Info,
+	checks.Unsupported, Error, NotRun}
+
+// WriteMarkdown writes the conformance report: a summary, then a table per
+// catalogue group with every requirement's level, verdict and detail.
+func WriteMarkdown(w io.Writer, run *Run) error {
+	pw := &printer{w: w}
+	name := run.Sender.Name
+	if name == "" {
+		name = "unknown sender"
+	}
+	pw.printf("# pushspec conformance: %s %s\n\n", name, run.Sender.Version)
+
+	counts := run.Counts()
+	var parts []string
+	for _, v := range verdictOrder {
+		if n := counts[v]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, v))
+		}
+	}
+	profile := run.Sender.Profile
+	if profile == "" {
+		profile = string(checks.ProfileRFC)
+	}
+	pw.printf("Profile `%s` · run %s · %d requirements: %s\n\n", profile,
+		run.Started.UTC().Format("2006-01-02 15:04 MST"), len(checks.Catalogue()),
+		strings.Join(parts, ", "))
+
+	if broken := run.Broken(); len(broken) > 0 {
+		var ids []string
+		for _, e := range broken {
+			ids = append(ids, "`"+e.Requirement+"`")
+		}
+		pw.printf("**Result: FAIL.** %d requirements broken: %s.\n\n", len(broken),
+			strings.Join(ids, ", "))
+	} else {
+		pw.printf("**Result: PASS.** No MUST is broken.\n\n")
+	}
+	pw.printf("Verdicts: PASS; FAIL, a MUST broken; WARN, a SHOULD broken or an interop " +
+		"hazard; INFO, worth knowing; UNSUPPORTED, the sender declares it lacks the " +
+		"feature; ERROR, the spec broke down; NOT RUN, filtered out.\n")
+
+	for _, g := range groupTitles {
+		pw.printf("\n## %s\n\n", g.title)
+		pw.printf("| Requirement | Source | Level | Verdict | Detail |\n")
+		pw.printf("| --- | --- | --- | --- | --- |\n")
+		for _, r := range checks.Catalogue() {
+			if r.Group() != g.group {
+				continue
+			}
+			e := run.Verdict(r.ID)
+			pw.printf("| `%s` | %s | %s | %s | %s |\n", r.ID, sourceLinks(r), r.Level,
+				e.Verdict, cell(e.Detail))
+		}
+	}
+	return pw.err
+}
+
+// sourceLinks renders a requirement's references as Markdown links.
+func sourceLinks(r checks.Requirement) string {
+	var out []string
+	for _, ref := range r.Refs {
+		if u := ref.URL(); u != "" {
+			out = append(out, "["+ref.String()+"]("+u+")")
+		} else {
+			out = append(out, ref.String())
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// cell makes text safe for one Markdown table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "|", `\|`)
+	if r := []rune(s); len(r) > 400 {
+		s = string(r[:400]) + "…"
+	}
+	return s
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+// Render reads dir/report.json and writes dir/conformance.md. It returns the
+// run, whose Broken entries decide the exit status.
+func Render(dir string) (*Run, error) {
+	run, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Create(filepath.Join(dir, ConformanceFile))
+	if err != nil {
+		return nil, fmt.Errorf("writing report: %w", err)
+	}
+	if err := WriteMarkdown(f, run); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writing %s: %w", f.Name(), err)
+	}
+	return run, f.Close()
+}

@@ -1,0 +1,235 @@
+// Package harness runs a sender under test against the fake push service
+// for the conformance suites, and turns what the fake found into one verdict
+// per requirement, recorded as a Ginkgo report entry.
+//
+// The sender is the one named by $PUSHSPEC_SENDER ("pushspec" by default,
+// see senders.Names). A suite calls New in its BeforeSuite, declares one
+// spec per requirement, and in each calls Judge on the runs of the cases
+// that bear on it. Runs are memoised by case name, so a case that many specs
+// need is sent once per suite.
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/pushspec/pushspec/checks"
+	"github.com/pushspec/pushspec/fakes/pushservice"
+	"github.com/pushspec/pushspec/reports"
+	"github.com/pushspec/pushspec/senders"
+	"github.com/pushspec/pushspec/webpush"
+)
+
+// SenderEnv names the environment variable that picks the sender under test.
+const SenderEnv = "PUSHSPEC_SENDER"
+
+// DefaultSubject is the VAPID contact the harness asks senders to sign with.
+const DefaultSubject = "mailto:webpush-ops@pushspec.dev"
+
+// sendTimeout bounds every single send.
+const sendTimeout = 30 * time.Second
+
+// A Harness is one sender under test and the fake push service it sends to.
+type Harness struct {
+	Sender  senders.Sender
+	Hello   senders.Hello
+	Fake    *pushservice.Server
+	VAPID   *webpush.VAPIDKey
+	Profile checks.Profile
+
+	mu   sync.Mutex
+	runs map[string]*runOnce
+}
+
+type runOnce struct {
+	once sync.Once
+	run  *Run
+}
+
+// New starts a TLS fake push service (HTTP/2) and opens the sender under
+// test, and registers their cleanup with Ginkgo. Call it in BeforeSuite.
+func New() *Harness {
+	name := os.Getenv(SenderEnv)
+	if name == "" {
+		name = "pushspec"
+	}
+	fake := pushservice.NewUnstartedServer(func(s *pushservice.Server) {
+		s.KeepMessages = 10000
+	})
+	if err := fake.StartTLS(); err != nil {
+		ginkgo.Fail("starting the fake push service: " + err.Error())
+	}
+	ginkgo.DeferCleanup(fake.Close)
+
+	caDir := ginkgo.GinkgoT().TempDir()
+	caFile, err := fake.WriteCA(caDir)
+	if err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	sender, err := senders.Open(name, senders.Env{Client: fake.Client(), CAFile: caFile})
+	if err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	ginkgo.DeferCleanup(sender.Close)
+
+	vk, err := webpush.GenerateVAPIDKey(nil)
+	if err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	h := &Harness{Sender: sender, Hello: sender.Hello(), Fake: fake, VAPID: vk,
+		Profile: checks.ProfileRFC, runs: map[string]*runOnce{}}
+	ginkgo.AddReportEntry(reports.SenderEntryName, reports.SenderInfo{
+		Name: h.Hello.Name, Version: h.Hello.Version, Encodings: h.Hello.Encodings,
+		VAPIDSchemes: h.Hello.VAPIDSchemes, Profile: string(h.Profile),
+	}, ginkgo.ReportEntryVisibilityNever)
+	fmt.Fprintf(ginkgo.GinkgoWriter, "sender under test: %s %s\n", h.Hello.Name, h.Hello.Version)
+	return h
+}
+
+// A Case is what a sender is asked to do: one message, or Count messages to
+// one subscription.
+type Case struct {
+	// Name identifies the case in reports and memoises its run.
+	Name    string
+	Payload []byte
+	TTL     int
+	Urgency string
+	Topic   string
+	// Encoding and Scheme, if set, are asked for explicitly; the sender
+	// must declare support for them.
+	Encoding   string
+	Scheme     string
+	RecordSize int
+	// Subject is the VAPID sub; empty means DefaultSubject.
+	Subject string
+	// Count is the number of messages to one subscription; 0 means 1.
+	Count int
+	// MayRefuse marks a request that breaks a rule: a sender that refuses
+	// it and sends nothing is right.
+	MayRefuse bool
+	// Host, if set, is the host:port of the endpoint handed to the sender,
+	// another name for the fake (see pushservice.SubscriptionOptions).
+	Host string
+}
+
+func (c Case) count() int { return max(c.Count, 1) }
+
+func (c Case) subject() string {
+	if c.Subject == "" {
+		return DefaultSubject
+	}
+	return c.Subject
+}
+
+// A Run is what happened when a sender was put through a Case.
+type Run struct {
+	Case Case
+	// Unsupported, if set, says which declared capability the case needs
+	// and the sender lacks; nothing was sent.
+	Unsupported string
+	Results     []senders.Result
+	// Messages are what reached the fake, oldest first.
+	Messages []pushservice.Message
+	// Intents are, per message, the findings of comparing it with the case.
+	Intents [][]checks.Finding
+}
+
+// Findings returns every finding of message i: the fake's and the intent's.
+func (r *Run) Findings(i int) []checks.Finding {
+	return append(append([]checks.Finding(nil), r.Messages[i].Findings...), r.Intents[i]...)
+}
+
+// unsupported says which capability of c the sender lacks, or "".
+func (h *Harness) unsupported(c Case) string {
+	hello := h.Hello
+	switch {
+	case c.Encoding != "" && !senders.Supports(hello.Encodings, c.Encoding):
+		return "the sender does not send " + c.Encoding
+	case c.Scheme != "" && !senders.Supports(hello.VAPIDSchemes, c.Scheme):
+		return "the sender does not sign with the " + c.Scheme + " scheme"
+	case c.Urgency != "" && !hello.Urgency:
+		return "the sender does not set Urgency"
+	case c.Topic != "" && !hello.Topic:
+		return "the sender does not set Topic"
+	case c.RecordSize != 0 && !hello.RecordSize:
+		return "the sender does not let its caller set the record size"
+	}
+	return ""
+}
+
+// Run puts the sender through c once per suite and returns what happened.
+func (h *Harness) Run(ctx context.Context, c Case) *Run {
+	h.mu.Lock()
+	o := h.runs[c.Name]
+	if o == nil {
+		o = &runOnce{}
+		h.runs[c.Name] = o
+	}
+	h.mu.Unlock()
+	o.once.Do(func() { o.run = h.run(ctx, c) })
+	if o.run == nil {
+		ginkgo.Fail("case " + c.Name + " did not complete in an earlier spec")
+	}
+	return o.run
+}
+
+func (h *Harness) run(ctx context.Context, c Case) *Run {
+	r := &Run{Case: c}
+	if r.Unsupported = h.unsupported(c); r.Unsupported != "" {
+		return r
+	}
+	sub, err := h.Fake.NewSubscription(pushservice.SubscriptionOptions{
+		ApplicationServerKey: h.VAPID.PublicKey(), Host: c.Host})
+	if err != nil {
+		ginkgo.Fail("creating a subscription: " + err.Error())
+	}
+	req := senders.Request{
+		Subscription: sub.JSON(),
+		Payload:      c.Payload,
+		VAPID: &senders.VAPID{PublicKey: h.VAPID.PublicKeyString(),
+			PrivateKey: h.VAPID.PrivateKeyString(), Subject: c.subject()},
+		TTL: c.TTL, Urgency: c.Urgency, Topic: c.Topic, Encoding: c.Encoding,
+		Scheme: c.Scheme, RecordSize: c.RecordSize,
+	}
+	for i := 0; i < c.count(); i++ {
+		req.ID = fmt.Sprintf("%s-%d", c.Name, i)
+		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+		r.Results = append(r.Results, h.Sender.Send(sctx, req))
+		cancel()
+		if ctx.Err() != nil {
+			ginkgo.Fail(fmt.Sprintf("case %s: %v after %d messages", c.Name, ctx.Err(), i))
+		}
+	}
+
+	if r.Messages, err = h.Fake.Messages(sub.ID); err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	want := checks.Intent{Payload: c.Payload, TTL: c.TTL, Urgency: c.Urgency, Topic: c.Topic}
+	for _, m := range r.Messages {
+		r.Intents = append(r.Intents, checks.CheckIntent(m.Request, m.Result, want, h.Profile))
+	}
+	return r
+}
+
+// RandomPayload returns n random octets.
+func RandomPayload(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// describe summarises what the sender reported for a run.
+func describeResults(rs []senders.Result) (status int, outcome, errText string) {
+	if len(rs) == 0 {
+		return 0, "", ""
+	}
+	first := rs[0]
+	return first.Status, string(first.Outcome), strings.TrimSpace(first.Error)
+}
