@@ -15,13 +15,13 @@ var (
 	// Oversize is 4000 octets: it fits one record but not a 4096-octet body.
 	Oversize = Case{Name: "4000-octet payload", Payload: RandomPayload(4000), TTL: 60,
 		MayRefuse: true}
-	TTL0         = Case{Name: "TTL 0", Payload: []byte("now or never"), TTL: 0}
-	UrgencyVery  = Case{Name: "urgency very-low", Payload: []byte("u"), TTL: 60, Urgency: "very-low"}
-	UrgencyLow   = Case{Name: "urgency low", Payload: []byte("u"), TTL: 60, Urgency: "low"}
-	UrgencyNorm  = Case{Name: "urgency normal", Payload: []byte("u"), TTL: 60, Urgency: "normal"}
-	UrgencyHigh  = Case{Name: "urgency high", Payload: []byte("u"), TTL: 60, Urgency: "high"}
-	Topic        = Case{Name: "topic", Payload: []byte("t"), TTL: 60, Topic: "inbox-42"}
-	LongTopic    = Case{Name: "32-character topic", Payload: []byte("t"), TTL: 60,
+	TTL0        = Case{Name: "TTL 0", Payload: []byte("now or never"), TTL: 0}
+	UrgencyVery = Case{Name: "urgency very-low", Payload: []byte("u"), TTL: 60, Urgency: "very-low"}
+	UrgencyLow  = Case{Name: "urgency low", Payload: []byte("u"), TTL: 60, Urgency: "low"}
+	UrgencyNorm = Case{Name: "urgency normal", Payload: []byte("u"), TTL: 60, Urgency: "normal"}
+	UrgencyHigh = Case{Name: "urgency high", Payload: []byte("u"), TTL: 60, Urgency: "high"}
+	Topic       = Case{Name: "topic", Payload: []byte("t"), TTL: 60, Topic: "inbox-42"}
+	LongTopic   = Case{Name: "32-character topic", Payload: []byte("t"), TTL: 60,
 		Topic: "abcdefghijklmnopqrstuvwxyz_-0123"}
 	InvalidTopic = Case{Name: "invalid topic", Payload: []byte("t"), TTL: 60, Topic: "not valid!",
 		MayRefuse: true}
