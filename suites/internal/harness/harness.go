@@ -1,12 +1,3 @@
-// Package harness runs a sender under test against the fake push service
-// for the conformance suites, and turns what the fake found into one verdict
-// per requirement, recorded as a Ginkgo report entry.
-//
-// The sender is the one named by $PUSHSPEC_SENDER ("pushspec" by default,
-// see senders.Names). A suite calls New in its BeforeSuite, declares one
-// spec per requirement, and in each calls Judge on the runs of the cases
-// that bear on it. Runs are memoised by case name, so a case that many specs
-// need is sent once per suite.
 package harness
 
 import (
@@ -53,13 +44,28 @@ type runOnce struct {
 	run  *Run
 }
 
+// SenderName is the sender under test: $PUSHSPEC_SENDER, or "pushspec".
+func SenderName() string {
+	if name := os.Getenv(SenderEnv); name != "" {
+		return name
+	}
+	return "pushspec"
+}
+
+// OpenSender opens the sender under test with env and registers its Close
+// with Ginkgo. It fails the suite when the sender cannot be opened.
+func OpenSender(env senders.Env) senders.Sender {
+	sender, err := senders.Open(SenderName(), env)
+	if err != nil {
+		ginkgo.Fail(err.Error())
+	}
+	ginkgo.DeferCleanup(sender.Close)
+	return sender
+}
+
 // New starts a TLS fake push service (HTTP/2) and opens the sender under
 // test, and registers their cleanup with Ginkgo. Call it in BeforeSuite.
 func New() *Harness {
-	name := os.Getenv(SenderEnv)
-	if name == "" {
-		name = "pushspec"
-	}
 	fake := pushservice.NewUnstartedServer(func(s *pushservice.Server) {
 		s.KeepMessages = 10000
 	})
@@ -68,16 +74,11 @@ func New() *Harness {
 	}
 	ginkgo.DeferCleanup(fake.Close)
 
-	caDir := ginkgo.GinkgoT().TempDir()
-	caFile, err := fake.WriteCA(caDir)
+	caFile, err := fake.WriteCA(ginkgo.GinkgoT().TempDir())
 	if err != nil {
 		ginkgo.Fail(err.Error())
 	}
-	sender, err := senders.Open(name, senders.Env{Client: fake.Client(), CAFile: caFile})
-	if err != nil {
-		ginkgo.Fail(err.Error())
-	}
-	ginkgo.DeferCleanup(sender.Close)
+	sender := OpenSender(senders.Env{Client: fake.Client(), CAFile: caFile})
 
 	vk, err := webpush.GenerateVAPIDKey(nil)
 	if err != nil {
