@@ -5,8 +5,19 @@ GO ?= go
 GINKGO := $(GO) run github.com/onsi/ginkgo/v2/ginkgo
 PUSHSPEC := $(GO) run ./cmd/pushspec
 
-# SENDER is the sender under test: pushspec (ours) or webpush-go.
+# SENDER is the sender under test: pushspec (ours, in process), an adapter in
+# senders/ (webpush-go, node-web-push, example-python), or any adapter command
+# (senders/PROTOCOL.md).
 SENDER ?= pushspec
+KNOWN_SENDERS := pushspec webpush-go node-web-push example-python
+# SENDER_NAME names the report directory: SENDER for a known sender, else the
+# adapter's directory (or its file name when it has none).
+sender_dir = $(notdir $(patsubst %/,%,$(dir $(lastword $(SENDER)))))
+sender_file = $(basename $(notdir $(lastword $(SENDER))))
+SENDER_NAME ?= $(if $(filter $(SENDER),$(KNOWN_SENDERS)),$(SENDER),$(if \
+	$(filter .,$(sender_dir)),$(sender_file),$(sender_dir)))
+# SENDERS are the senders of conformance-all.
+SENDERS ?= pushspec webpush-go node-web-push
 OUT ?= reports/out
 # FUZZTIME is how long each fuzz target runs in make test.
 FUZZTIME ?= 10s
@@ -21,17 +32,28 @@ help: ## list the targets
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## download the Go modules
+deps: ## download the Go modules and the adapters' npm packages
 	$(GO) mod download
+	@if [ ! -d senders/node-web-push/node_modules ]; then \
+		echo "npm ci --prefix senders/node-web-push"; \
+		npm ci --prefix senders/node-web-push --no-audit --no-fund --loglevel=error; fi
 
 .PHONY: conformance
-conformance: deps ## run every suite against SENDER; reports in reports/out/SENDER; exit 1 on a broken MUST
-	@mkdir -p $(OUT)/$(SENDER)
-	@rm -f $(OUT)/$(SENDER)/report.json $(OUT)/$(SENDER)/junit.xml
-	-PUSHSPEC_SENDER=$(SENDER) $(GINKGO) -r --keep-going --no-color --succinct \
-		--output-dir=$(OUT)/$(SENDER) --json-report=report.json --junit-report=junit.xml \
+conformance: deps ## run every suite against SENDER; reports in reports/out/SENDER_NAME; exit 1 on a broken MUST
+	@mkdir -p $(OUT)/$(SENDER_NAME)
+	@rm -f $(OUT)/$(SENDER_NAME)/report.json $(OUT)/$(SENDER_NAME)/junit.xml
+	-PUSHSPEC_SENDER='$(SENDER)' $(GINKGO) -r --keep-going --no-color --succinct \
+		--output-dir=$(OUT)/$(SENDER_NAME) --json-report=report.json --junit-report=junit.xml \
 		$(GINKGO_FLAGS) ./suites
-	$(PUSHSPEC) report $(OUT)/$(SENDER)
+	$(PUSHSPEC) report $(OUT)/$(SENDER_NAME)
+
+.PHONY: conformance-all
+conformance-all: deps ## run SENDERS through every suite, write reports/out/index.html; exit 0 when every run completed
+	@status=0; for s in $(SENDERS); do \
+		$(MAKE) --no-print-directory conformance SENDER=$$s SENDER_NAME=$$s || true; \
+		if [ ! -s $(OUT)/$$s/report.json ]; then echo "$$s: the run did not complete"; status=1; fi; \
+	done; \
+	$(PUSHSPEC) report --fail-on error $(OUT) || status=1; exit $$status
 
 .PHONY: unit
 unit: ## unit tests of every package (the suites run in conformance)

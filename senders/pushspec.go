@@ -2,7 +2,7 @@ package senders
 
 import (
 	"context"
-	"errors"
+	"runtime/debug"
 	"sync"
 
 	"github.com/pushspec/pushspec/webpush"
@@ -86,4 +86,22 @@ func (p *pushspecSender) Send(ctx context.Context, r Request) Result {
 
 func (p *pushspecSender) Close() error { return nil }
 
-var errNoVAPID = errors.New("this sender always signs with VAPID: the request has no keys")
+// version is the version of module path in this binary, or "devel".
+func version(path string) string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if info.Main.Path == path {
+		if v := info.Main.Version; v != "" && v != "(devel)" {
+			return v
+		}
+		return "devel"
+	}
+	for _, d := range info.Deps {
+		if d.Path == path {
+			return d.Version
+		}
+	}
+	return "unknown"
+}

@@ -3,9 +3,15 @@ package senders
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pushspec/pushspec/webpush"
 )
@@ -80,6 +86,9 @@ type Result struct {
 	Outcome Outcome `json:"outcome"`
 	// RetryAfter is the seconds of a retry-after outcome.
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// AdapterError, set by the harness, says that the adapter broke down
+	// (crashed, hung or broke the protocol) instead of answering.
+	AdapterError string `json:"-"`
 }
 
 // A Sender is an implementation under test.
@@ -95,31 +104,122 @@ type Env struct {
 	Client *http.Client
 	// CAFile is the path of that CA in PEM (for senders in other processes).
 	CAFile string
+	// Stderr, if non-nil, receives a copy of an adapter's stderr.
+	Stderr io.Writer
 }
 
-var registry = map[string]func(Env) (Sender, error){
-	"pushspec":   newPushspec,
-	"webpush-go": newWebpushGo,
+// inProcess are the senders that run inside the harness.
+var inProcess = map[string]func(Env) (Sender, error){
+	"pushspec": newPushspec,
+}
+
+// adapters are the adapters in this repository, by name: each a command run
+// in the repository's root (PROTOCOL.md).
+var adapters = map[string][]string{
+	"webpush-go":     {"go", "run", "./senders/webpush-go"},
+	"node-web-push":  {"node", "senders/node-web-push/adapter.mjs"},
+	"example-python": {"python3", "senders/example-python/adapter.py"},
 }
 
 // Names lists the senders Open knows by name.
 func Names() []string {
 	var names []string
-	for n := range registry {
+	for n := range inProcess {
+		names = append(names, n)
+	}
+	for n := range adapters {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	return names
 }
 
-// Open returns the sender called name.
+// Open returns the sender called name: one of Names, or else a command line
+// that starts an adapter (run by /bin/sh in the repository's root).
 func Open(name string, env Env) (Sender, error) {
-	open, ok := registry[name]
-	if !ok {
-		return nil, fmt.Errorf("opening sender: no sender %q; known: %s", name,
-			strings.Join(Names(), ", "))
+	if open, ok := inProcess[name]; ok {
+		return open(env)
 	}
-	return open(env)
+	cfg := AdapterConfig{Dir: Root(), Env: env.adapterEnv()}
+	if argv, ok := adapters[name]; ok {
+		cfg.Command = argv
+	} else {
+		if strings.TrimSpace(name) == "" {
+			return nil, fmt.Errorf("opening sender: empty name; known: %s",
+				strings.Join(Names(), ", "))
+		}
+		cfg.Command = []string{"/bin/sh", "-c", name}
+	}
+	if cfg.Command[0] == "go" {
+		bin, err := buildGo(cfg.Dir, cfg.Command)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Command = []string{bin}
+	}
+	cfg.Stderr = env.Stderr
+	if v := os.Getenv(TimeoutEnv); v != "" {
+		secs, err := strconv.Atoi(v)
+		if err != nil || secs <= 0 {
+			return nil, fmt.Errorf("opening sender: %s=%q is not a positive number of seconds",
+				TimeoutEnv, v)
+		}
+		cfg.RequestTimeout = time.Duration(secs) * time.Second
+	}
+	a, err := StartAdapter(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("opening sender %q: %w", name, err)
+	}
+	return a, nil
+}
+
+// TimeoutEnv names the variable that sets an adapter's per-request timeout,
+// in seconds.
+const TimeoutEnv = "PUSHSPEC_ADAPTER_TIMEOUT"
+
+// adapterEnv is what an adapter needs to trust the fake push service.
+func (e Env) adapterEnv() []string {
+	if e.CAFile == "" {
+		return nil
+	}
+	return []string{"SSL_CERT_FILE=" + e.CAFile, "NODE_EXTRA_CA_CERTS=" + e.CAFile}
+}
+
+// buildGo builds the Go adapter of a "go run <pkg>" command once, without
+// the adapter's environment (whose SSL_CERT_FILE would keep the go command
+// from its module proxy), and returns the binary.
+func buildGo(dir string, argv []string) (string, error) {
+	if len(argv) != 3 || argv[1] != "run" {
+		return "", fmt.Errorf("building adapter: want \"go run <package>\", got %q", argv)
+	}
+	out, err := os.MkdirTemp("", "pushspec-adapter-")
+	if err != nil {
+		return "", fmt.Errorf("building adapter: %w", err)
+	}
+	bin := filepath.Join(out, filepath.Base(argv[2]))
+	cmd := exec.Command("go", "build", "-o", bin, argv[2])
+	cmd.Dir = dir
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building adapter %s: %w: %s", argv[2], err, msg)
+	}
+	return bin, nil
+}
+
+// Root is the repository's root: the nearest directory upwards that holds
+// go.mod, or the current directory.
+func Root() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
 }
 
 // Classify turns a status into the outcome an application should act on,
@@ -137,3 +237,23 @@ func Classify(status int) Outcome {
 	}
 	return Rejected
 }
+
+// Failed is a sender that could not start: every request fails with err.
+func Failed(name string, err error) Sender { return failed{name, err} }
+
+type failed struct {
+	name string
+	err  error
+}
+
+func (f failed) Hello() Hello {
+	return Hello{Name: f.name, Version: "(did not start)", Encodings: []string{"aes128gcm"},
+		VAPIDSchemes: []string{"vapid"}, Urgency: true, Topic: true, RecordSize: true}
+}
+
+func (f failed) Send(_ context.Context, r Request) Result {
+	msg := "the sender did not start: " + f.err.Error()
+	return Result{ID: r.ID, Outcome: Error, Error: msg, AdapterError: msg}
+}
+
+func (f failed) Close() error { return nil }

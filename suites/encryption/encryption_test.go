@@ -115,7 +115,7 @@ var _ = Describe("legacy aesgcm (draft-ietf-webpush-encryption-04)", func() {
 
 	It("encodes p256ecdsa as unpadded base64url",
 		labels.For("legacy.crypto_key.p256ecdsa.encoding"), func(ctx SpecContext) {
-			runs := h.RunAll(ctx, harness.WebPushScheme, harness.AESGCMWebPush)
+			runs := h.RunAll(ctx, harness.WebPushScheme, harness.AESGCMWebPush, harness.AESGCM)
 			h.Judge("legacy.crypto_key.p256ecdsa.encoding", runs...)
 		}, timeout)
 

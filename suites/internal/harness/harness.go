@@ -54,10 +54,14 @@ func SenderName() string {
 
 // OpenSender opens the sender under test with env and registers its Close
 // with Ginkgo. It fails the suite when the sender cannot be opened.
+// A sender that cannot start becomes one whose every request fails with
+// the reason, so that every spec reports it.
 func OpenSender(env senders.Env) senders.Sender {
+	env.Stderr = ginkgo.GinkgoWriter
 	sender, err := senders.Open(SenderName(), env)
 	if err != nil {
-		ginkgo.Fail(err.Error())
+		fmt.Fprintf(ginkgo.GinkgoWriter, "the sender did not start: %v\n", err)
+		return senders.Failed(SenderName(), err)
 	}
 	ginkgo.DeferCleanup(sender.Close)
 	return sender

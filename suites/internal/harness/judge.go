@@ -81,6 +81,12 @@ func (h *Harness) scenario(id string, r *Run) (reports.Scenario, bool) {
 		s.Verdict, s.Detail = checks.Unsupported, r.Unsupported
 		return s, true
 	}
+	for _, res := range r.Results {
+		if res.AdapterError != "" {
+			s.Verdict, s.Detail = checks.Fail, res.AdapterError
+			return s, true
+		}
+	}
 
 	if len(r.Messages) == 0 {
 		if r.Case.MayRefuse {
