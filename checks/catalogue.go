@@ -65,7 +65,7 @@ type Requirement struct {
 }
 
 // Group is the catalogue section of the requirement: "http", "ece",
-// "vapid" or "legacy".
+// "vapid", "legacy", "client" or "input".
 func (r Requirement) Group() string {
 	prefix, _, _ := strings.Cut(r.ID, ".")
 	switch prefix {
@@ -224,6 +224,23 @@ var catalogue = []Requirement{
 	{ID: "legacy.headers_with_aes128gcm", Refs: []Ref{rfc(8291, "4")}, Level: "—", Broken: Warn,
 		StrictFor: []Profile{ProfileMozilla},
 		Text:      "no Encryption or Crypto-Key: dh beside aes128gcm (they confuse some services)"},
+
+	// How a sender handles answers and input (judged from what it reports).
+	{ID: "client.status.success", Refs: []Ref{rfc(8030, "5")}, Level: Must, Broken: Fail,
+		Text: "201 and 202 are reported as success, and nothing else is"},
+	{ID: "client.status.gone", Refs: []Ref{rfc(8030, "7.3")}, Level: Should, Broken: Warn,
+		Text: "404 and 410 are reported as \"subscription gone\""},
+	{ID: "client.status.not_gone", Refs: []Ref{policy}, Level: Policy, Broken: Warn,
+		Text: "400, 401, 403, 413 and 500 are never reported as \"gone\""},
+	{ID: "client.retry_after", Refs: []Ref{rfc(8030, "8.4")}, Level: Should, Broken: Warn,
+		Text: "a 429's Retry-After reaches the caller"},
+	{ID: "client.multi_origin", Refs: []Ref{rfc(8292, "2")}, Level: Must, Broken: Fail,
+		Text: "interleaved sends to two push services each carry their own service's aud"},
+	{ID: "input.subscription_keys", Refs: []Ref{rfc(8291, "3.2")}, Level: Must, Broken: Fail,
+		Text: "a p256dh that is not a 65-octet point, or an auth that is not 16 octets, is " +
+			"refused with an error and nothing is sent"},
+	{ID: "input.oversize", Refs: []Ref{rfc(8291, "4")}, Level: Must, Broken: Fail,
+		Text: "a payload too large for one record is refused with an error; nothing is sent"},
 }
 
 var byID = func() map[string]*Requirement {

@@ -161,18 +161,36 @@ func (in *inspection) checkContentEncoding() {
 		in.broken("hdr.content_encoding", "Content-Encoding %s is not aes128gcm", short(vals[0]))
 	}
 
-	if in.res.Encoding != "" {
-		in.pass("body.encrypted", "encrypted with %s", in.res.Encoding)
-	} else {
-		in.broken("body.encrypted", "the %d-octet body has no encryption coding%s, so the "+
-			"push service can read it", n, plaintextHint(in.req.Body))
-	}
-
 	if n <= webpush.MaxBodySize {
-		in.pass("body.size", "%d octets", n)
+		in.pass("body.size", "%d octets, within %d", n, webpush.MaxBodySize)
 	} else {
 		in.broken("body.size", "%d octets; push services must accept only %d and answer 413 "+
 			"above", n, webpush.MaxBodySize)
+	}
+}
+
+// checkEncrypted judges body.encrypted once the coding has been parsed: a
+// body that names no encryption coding, or whose aes128gcm framing does not
+// hold and which reads as text, is in the clear.
+func (in *inspection) checkEncrypted() {
+	n := len(in.req.Body)
+	if n == 0 {
+		return
+	}
+	hint := plaintextHint(in.req.Body)
+	framed := true
+	if f, ok := Worst(in.res.Findings, "ece.header.length"); ok && f.Verdict != Pass {
+		framed = false
+	}
+	switch {
+	case in.res.Encoding == "":
+		in.broken("body.encrypted", "the %d-octet body has no encryption coding%s, so the "+
+			"push service can read it", n, hint)
+	case !framed && hint != "":
+		in.broken("body.encrypted", "the body is labelled %s but is no %s message%s: it "+
+			"looks like plaintext", in.res.Encoding, in.res.Encoding, hint)
+	default:
+		in.pass("body.encrypted", "encrypted with %s", in.res.Encoding)
 	}
 }
 

@@ -60,7 +60,7 @@ func (in *inspection) checkVAPID() {
 				"applicationServerKey")
 		} else {
 			in.broken("vapid.k.matches_subscription", "k is %s, but the subscription was made "+
-				"with applicationServerKey %s", b64short(kBytes),
+				"with applicationServerKey %s", abbreviate(k),
 				b64short(in.sub.ApplicationServerKey))
 		}
 	}
@@ -396,4 +396,12 @@ func jsonShort(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// abbreviate quotes the start of a key as it was sent.
+func abbreviate(s string) string {
+	if len(s) > 20 {
+		return fmt.Sprintf("%q…", s[:16])
+	}
+	return fmt.Sprintf("%q", s)
 }

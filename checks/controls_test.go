@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -449,6 +450,39 @@ var controls = map[string][]control{
 			return with(f.valid(), "Crypto-Key", "dh="+f.vapid.PublicKeyString())
 		}),
 	},
+}
+
+func answer(status, retryAfter int, outcome string, reportedRetryAfter int) control {
+	return control{fmt.Sprintf("%d reported as %s", status, outcome), func(*fixture) []Finding {
+		return CheckAnswer(Answer{Status: status, RetryAfter: retryAfter, Outcome: outcome,
+			ReportedStatus: status, ReportedRetryAfter: reportedRetryAfter}, ProfileRFC)
+	}}
+}
+
+func refusal(id string, received int, outcome string) control {
+	return control{fmt.Sprintf("%d sent, reported %s", received, outcome),
+		func(*fixture) []Finding {
+			return []Finding{CheckRefusal(id, received, outcome, "")}
+		}}
+}
+
+func init() {
+	controls["client.status.success"] = []control{answer(202, 0, "rejected", 0),
+		answer(400, 0, "success", 0)}
+	controls["client.status.gone"] = []control{answer(410, 0, "rejected", 0),
+		answer(404, 0, "error", 0)}
+	controls["client.status.not_gone"] = []control{answer(403, 0, "gone", 0),
+		answer(500, 0, "gone", 0)}
+	controls["client.retry_after"] = []control{answer(429, 120, "rejected", 0),
+		answer(429, 120, "retry-after", 0)}
+	controls["input.subscription_keys"] = []control{refusal("input.subscription_keys", 1,
+		"success"), refusal("input.subscription_keys", 0, "success")}
+	controls["input.oversize"] = []control{refusal("input.oversize", 1, "rejected")}
+	controls["client.multi_origin"] = []control{{"the first service's aud sent to the second",
+		func(*fixture) []Finding {
+			return []Finding{CheckMultiOrigin([]OriginSample{
+				{"https://a.test", "https://a.test"}, {"https://b.test", "https://a.test"}})}
+		}}}
 }
 
 func checksIntent(payload string, ttl int, urgency, topic string) Intent {

@@ -132,6 +132,7 @@ func Inspect(req Request, sub Subscription, opt Options) (res Result) {
 	case string(webpush.AESGCM):
 		in.checkAESGCM()
 	}
+	in.checkEncrypted()
 	in.checkCryptoKeyForm()
 	in.checkVAPID()
 	return in.res
@@ -155,12 +156,19 @@ func (in *inspection) broken(id, format string, args ...any) {
 }
 
 // short abbreviates a long value for a detail: the first 16 characters.
+// short quotes a value for a detail, abbreviating one over 64 characters.
 func short(s string) string {
-	if len(s) <= 20 {
-		return fmt.Sprintf("%q", s)
+	if r := []rune(s); len(r) > 64 {
+		return fmt.Sprintf("%q… (%d characters)", string(r[:48]), len(r))
 	}
-	return fmt.Sprintf("%q…", s[:16])
+	return fmt.Sprintf("%q", s)
 }
 
-// b64short abbreviates bytes as base64url.
-func b64short(b []byte) string { return short(webpush.EncodeBase64(b)) }
+// b64short abbreviates bytes as base64url: enough to tell keys apart.
+func b64short(b []byte) string {
+	s := webpush.EncodeBase64(b)
+	if len(s) > 20 {
+		return fmt.Sprintf("%q…", s[:16])
+	}
+	return fmt.Sprintf("%q", s)
+}

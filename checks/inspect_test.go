@@ -49,6 +49,18 @@ var positives = []scenario{
 	{"an empty payload", func(f *fixture) []Finding {
 		return f.inspect(f.request(webpush.Message{TTL: 0}))
 	}, nil},
+	{"answers reported right", func(*fixture) []Finding {
+		var fs []Finding
+		for _, a := range []Answer{{Status: 201, Outcome: "success"},
+			{Status: 410, Outcome: "gone"}, {Status: 400, Outcome: "rejected"},
+			{Status: 429, RetryAfter: 7, Outcome: "retry-after", ReportedRetryAfter: 7}} {
+			fs = append(fs, CheckAnswer(a, ProfileRFC)...)
+		}
+		return append(fs, CheckRefusal("input.oversize", 0, "error", "too big"),
+			CheckRefusal("input.subscription_keys", 0, "error", "bad key"),
+			CheckMultiOrigin([]OriginSample{{"https://a.test", "https://a.test"},
+				{"https://b.test", "https://b.test"}}))
+	}, nil},
 }
 
 func TestPositiveControls(t *testing.T) {
@@ -165,8 +177,8 @@ func TestCatalogue(t *testing.T) {
 			}
 		}
 	}
-	if len(groups) != 4 {
-		t.Errorf("groups %v, want http, ece, vapid, legacy", groups)
+	if len(groups) != 6 {
+		t.Errorf("groups %v, want http, ece, vapid, legacy, client, input", groups)
 	}
 	if got := (Ref{Doc: "RFC 8030", Section: "5.2"}).URL(); got !=
 		"https://www.rfc-editor.org/rfc/rfc8030#section-5.2" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -29,6 +30,9 @@ type Run struct {
 	Started time.Time
 	// Entries holds a verdict for every requirement whose spec ran.
 	Entries map[string]Entry
+	// Problems lists what kept the run from completing: a suite whose setup
+	// failed, for instance.
+	Problems []string
 }
 
 // Load reads the Ginkgo JSON report at path, a file or a run's directory.
@@ -76,6 +80,10 @@ func (run *Run) add(spec types.SpecReport) error {
 		}
 	}
 	if spec.LeafNodeType != types.NodeTypeIt {
+		if spec.State.Is(types.SpecStateFailureStates) {
+			run.Problems = append(run.Problems, fmt.Sprintf("%s %s: %s", spec.LeafNodeType,
+				spec.State, strings.TrimSpace(spec.Failure.Message)))
+		}
 		return nil
 	}
 
@@ -113,6 +121,18 @@ func (run *Run) Broken() []Entry {
 		}
 	}
 	return out
+}
+
+// Incomplete says why the run cannot be trusted to have judged the sender,
+// or "" when it can: a suite broke down, or no requirement was judged.
+func (run *Run) Incomplete() string {
+	switch {
+	case len(run.Problems) > 0:
+		return strings.Join(run.Problems, "; ")
+	case len(run.Entries) == 0:
+		return "no requirement was judged (did --label-filter match no spec?)"
+	}
+	return ""
 }
 
 // Counts returns how many requirements have each verdict.

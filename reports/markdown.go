@@ -19,6 +19,8 @@ var groupTitles = []struct{ group, title string }{
 	{"ece", "Payload encryption (RFC 8291, RFC 8188)"},
 	{"vapid", "VAPID (RFC 8292)"},
 	{"legacy", "Legacy encodings (drafts)"},
+	{"client", "How the sender reports answers"},
+	{"input", "How the sender handles bad input"},
 }
 
 // verdictOrder is the order of the summary counts.
@@ -50,7 +52,9 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 		run.Started.UTC().Format("2006-01-02 15:04 MST"), len(checks.Catalogue()),
 		strings.Join(parts, ", "))
 
-	if broken := run.Broken(); len(broken) > 0 {
+	if why := run.Incomplete(); why != "" {
+		pw.printf("**Result: INCOMPLETE.** The run did not judge the sender: %s\n\n", cell(why))
+	} else if broken := run.Broken(); len(broken) > 0 {
 		var ids []string
 		for _, e := range broken {
 			ids = append(ids, "`"+e.Requirement+"`")
@@ -62,7 +66,10 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 	}
 	pw.printf("Verdicts: PASS; FAIL, a MUST broken; WARN, a SHOULD broken or an interop " +
 		"hazard; INFO, worth knowing; UNSUPPORTED, the sender declares it lacks the " +
-		"feature; ERROR, the spec broke down; NOT RUN, filtered out.\n")
+		"feature; ERROR, the spec broke down; NOT RUN, filtered out. Levels: MUST, SHOULD " +
+		"and MAY as the RFC says; policy, a rule of pushspec; vendor:<name>, one push " +
+		"service's rule (WARN here, FAIL under that vendor's profile); —, an interop " +
+		"hazard.\n")
 
 	for _, g := range groupTitles {
 		pw.printf("\n## %s\n\n", g.title)

@@ -165,6 +165,7 @@ func Open(name string, env Env) (Sender, error) {
 				TimeoutEnv, v)
 		}
 		cfg.RequestTimeout = time.Duration(secs) * time.Second
+		cfg.StartTimeout = cfg.RequestTimeout
 	}
 	a, err := StartAdapter(context.Background(), cfg)
 	if err != nil {
@@ -173,8 +174,8 @@ func Open(name string, env Env) (Sender, error) {
 	return a, nil
 }
 
-// TimeoutEnv names the variable that sets an adapter's per-request timeout,
-// in seconds.
+// TimeoutEnv names the variable that sets an adapter's timeouts, for the
+// hello and for each answer, in seconds.
 const TimeoutEnv = "PUSHSPEC_ADAPTER_TIMEOUT"
 
 // adapterEnv is what an adapter needs to trust the fake push service.

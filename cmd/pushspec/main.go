@@ -21,17 +21,28 @@ import (
 // errUsage marks a command line mistake: exit status 2.
 var errUsage = errors.New("usage")
 
+// errHelp marks a request for help: exit status 0.
+var errHelp = errors.New("help")
+
 // errBroken marks a run in which a sender broke a MUST: exit status 1.
 var errBroken = errors.New("a MUST is broken")
+
+// errIncomplete marks a run that did not judge the sender: exit status 3.
+var errIncomplete = errors.New("the run is incomplete")
 
 func main() {
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 	case errors.Is(err, errUsage):
 		os.Exit(2)
 	case errors.Is(err, errBroken):
 		os.Exit(1)
+	case errors.Is(err, errIncomplete):
+		if err != errIncomplete {
+			fmt.Fprintln(os.Stderr, "pushspec:", err)
+		}
+		os.Exit(3)
 	default:
 		fmt.Fprintln(os.Stderr, "pushspec:", err)
 		os.Exit(1)
@@ -73,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 func parse(fs *flag.FlagSet, args []string, allowArgs bool) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return errUsage
+			return errHelp
 		}
 		return errUsage
 	}

@@ -28,12 +28,16 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		"decryption shows to be broken (real services accept them)")
 	token := fs.String("control-token", "", "require `token` as a Bearer token on control "+
 		"calls; needed to listen beyond loopback")
+	publicURL := fs.String("public-url", "", "base `URL` of the endpoints handed out, when "+
+		"senders reach the service by another name than --addr (e.g. beyond loopback)")
 	verbose := fs.Bool("v", false, "log every request on stderr")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: pushspec serve [flags]\n\n"+
 			"Runs the strict fake push service until interrupted. The first line of stdout is\n"+
 			"its base URL. Control API: POST /subscriptions, POST /push/{id},\n"+
-			"GET /subscriptions/{id}/messages, DELETE /subscriptions/{id}.\n\nFlags:\n")
+			"GET /subscriptions/{id}/messages, DELETE /subscriptions/{id}, GET /messages/{id}.\n"+
+			"Profiles: rfc (strict RFCs); fcm, mozilla, apple, wns add that service's own\n"+
+			"rules, which are then FAIL instead of WARN.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := parse(fs, args, false); err != nil {
@@ -42,6 +46,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 
 	if !validProfile(*profile) {
 		fmt.Fprintf(stderr, "serve: --profile %q: want one of %v\n", *profile, checks.Profiles)
+		return errUsage
+	}
+	if *certDir != "" && !*useTLS {
+		fmt.Fprintln(stderr, "serve: --cert-dir needs --tls")
 		return errUsage
 	}
 	if !isLoopback(*addr) && *token == "" {
@@ -59,6 +67,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		s.Profile = checks.Profile(*profile)
 		s.RejectUndecryptable = *reject
 		s.ControlToken = *token
+		s.PublicURL = *publicURL
 		s.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	})
 	start := s.Start

@@ -1,6 +1,7 @@
 package pushservice
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /subscriptions/{id}/messages", s.control(s.handleMessages))
 	mux.HandleFunc("DELETE /subscriptions/{id}", s.control(s.handleDelete))
 	mux.HandleFunc("/push/{id}", s.handlePush)
+	mux.HandleFunc("GET /messages/{id}", s.control(s.handleMessage))
+	mux.HandleFunc("DELETE /messages/{id}", s.handleCancel)
 	mux.HandleFunc("/", s.handleUnknown)
 	return mux
 }
@@ -62,7 +65,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(body) > 0 {
-		if err := json.Unmarshal(body, &req); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
 			writeError(w, http.StatusBadRequest, "the body is not a JSON object with an "+
 				"optional applicationServerKey: "+err.Error())
 			return
@@ -150,6 +155,10 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 	if gone {
 		status = http.StatusGone
 	}
+	scripted, isScripted := s.nextAnswer(sub)
+	if isScripted {
+		status = scripted.Status
+	}
 
 	m := Message{Received: now, Status: status, Encoding: res.Encoding,
 		Header: r.Header.Clone(), Body: body, Findings: res.Findings, Request: req, Result: res}
@@ -164,6 +173,16 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 	}
 
 	switch {
+	case isScripted:
+		for k, vs := range scripted.Header {
+			w.Header()[k] = vs
+		}
+		if status == http.StatusCreated && w.Header().Get("Location") == "" {
+			w.Header().Set("Location", s.base()+"/messages/"+m.ID)
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, scripted.Body)
+		return
 	case gone:
 		if why == nil {
 			why = []checks.Finding{}
@@ -172,14 +191,37 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 			"expired: forget it (RFC 8030 §7.3)"})
 		return
 	case status != http.StatusCreated:
+		if status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", http.MethodPost)
+		}
 		writeFindings(w, status, why)
 		return
 	}
-	w.Header().Set("Location", s.url+"/messages/"+m.ID)
+	w.Header().Set("Location", s.base()+"/messages/"+m.ID)
 	if ttl := r.Header.Get("TTL"); ttl != "" && isDigits(ttl) {
 		w.Header().Set("TTL", ttl)
 	}
 	w.WriteHeader(http.StatusCreated)
+}
+
+// handleMessage returns one message, the push message resource of a 201.
+func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.message(r.PathValue("id"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "no message "+strconv.Quote(r.PathValue("id")))
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// handleCancel is an application server cancelling a message it pushed
+// (RFC 8030 §5): the message is marked, and 204 answered.
+func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
+	if !s.cancel(r.PathValue("id")) {
+		writeError(w, http.StatusNotFound, "no message "+strconv.Quote(r.PathValue("id")))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) isDeleted(sub *subscription) bool {

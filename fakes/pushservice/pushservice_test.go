@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -265,4 +266,52 @@ func TestCloseIsIdempotent(t *testing.T) {
 	if _, err := s.Client().Get(s.URL()); err == nil {
 		t.Error("the server still answers after Close")
 	}
+}
+
+func TestScriptedAnswersAndSharedCA(t *testing.T) {
+	a := NewTLSServer()
+	defer a.Close()
+	b := NewUnstartedServer(WithCAOf(a))
+	if err := b.StartTLS(); err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if a.URL() == b.URL() || !bytes.Equal(a.CAPEM(), b.CAPEM()) {
+		t.Fatalf("urls %s %s, same CA %v", a.URL(), b.URL(), bytes.Equal(a.CAPEM(), b.CAPEM()))
+	}
+
+	sub, _ := b.CreateSubscription(nil)
+	b.Script(sub.ID, Answer{Status: 429, Header: http.Header{"Retry-After": {"120"}}},
+		Answer{Status: 202})
+	sender := &webpush.Sender{Client: a.Client()} // trusts a's CA, so b's too
+	defer sender.Client.CloseIdleConnections()
+	var got []string
+	for i := 0; i < 3; i++ {
+		resp, err := sender.Send(context.Background(), sub.JSON(), webpush.Message{TTL: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s", resp.StatusCode, resp.RetryAfter))
+	}
+	if want := "429 2m0s,202 0s,201 0s"; strings.Join(got, ",") != want {
+		t.Errorf("answers %v, want %s", got, want)
+	}
+	msgs, _ := b.Messages(sub.ID)
+	if len(msgs) != 3 || msgs[0].Status != 429 {
+		t.Fatalf("messages %+v", msgs)
+	}
+
+	// The Location of a 201 is the message, readable through the control API.
+	var m struct {
+		ID     string
+		Status int
+	}
+	controlJSON(t, b.Client(), "GET", b.URL()+"/messages/"+msgs[2].ID, "", 200, &m)
+	if m.ID != msgs[2].ID || m.Status != 201 {
+		t.Errorf("message %+v", m)
+	}
+	controlJSON(t, b.Client(), "DELETE", b.URL()+"/messages/"+msgs[2].ID, "", 204, nil)
+	controlJSON(t, b.Client(), "GET", b.URL()+"/messages/nope.1", "", 404, nil)
+	controlJSON(t, b.Client(), "POST", b.URL()+"/subscriptions", `{"applicationserverkey":"x"}`,
+		400, nil)
 }

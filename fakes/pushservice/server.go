@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +39,9 @@ type Server struct {
 	// KeepMessages bounds the messages kept per subscription, oldest dropped
 	// first; 0 means DefaultKeepMessages.
 	KeepMessages int
+	// PublicURL, if set, is the base URL of the endpoints handed out, for a
+	// server that others reach through another name than its listener's.
+	PublicURL string
 	// ControlToken, if set, is required as "Authorization: Bearer <token>" on
 	// every control call. Push endpoints stay open, as on a real service.
 	ControlToken string
@@ -64,6 +68,13 @@ type Server struct {
 
 // Option configures a Server before it starts.
 type Option func(*Server)
+
+// WithCAOf makes a TLS server use the CA of other, a started TLS server, so
+// that one CA file lets a sender trust both: two push services on two
+// origins.
+func WithCAOf(other *Server) Option {
+	return func(s *Server) { s.authority = other.authority }
+}
 
 // NewUnstartedServer returns a Server that has not started listening.
 func NewUnstartedServer(opts ...Option) *Server {
@@ -121,9 +132,11 @@ func (s *Server) start(useTLS bool) error {
 	}
 	scheme := "http"
 	if useTLS {
-		if s.authority, err = certs.New(); err != nil {
-			ln.Close()
-			return err
+		if s.authority == nil {
+			if s.authority, err = certs.New(); err != nil {
+				ln.Close()
+				return err
+			}
 		}
 		s.srv.TLSConfig = &tls.Config{
 			Certificates: []tls.Certificate{s.authority.Server},
@@ -200,6 +213,14 @@ func (s *Server) Close() {
 		}
 		<-s.done
 	})
+}
+
+// base is the base of the URLs handed out: PublicURL, or URL.
+func (s *Server) base() string {
+	if s.PublicURL != "" {
+		return strings.TrimSuffix(s.PublicURL, "/")
+	}
+	return s.url
 }
 
 func (s *Server) now() time.Time {

@@ -40,6 +40,9 @@ type Message struct {
 	Findings []checks.Finding `json:"findings"`
 	// Payload is the decrypted plaintext, nil when it could not be.
 	Payload Base64 `json:"payload"`
+	// Cancelled is set when the application server deleted the message's
+	// resource (RFC 8030 §5).
+	Cancelled bool `json:"cancelled,omitempty"`
 
 	// Request is the request as inspected, for checks.CheckIntent.
 	Request checks.Request `json:"-"`
@@ -81,6 +84,41 @@ type subscription struct {
 	deleted  bool
 	messages []Message
 	dropped  int
+	script   []Answer
+}
+
+// An Answer is a scripted answer to a push: a status, headers and a body
+// instead of what the service would have answered. The message is still
+// inspected and recorded.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// Script makes the next pushes to subscription id get answers, one each,
+// in order; after them the service answers as it judges again.
+func (s *Server) Script(id string, answers ...Answer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub, ok := s.subs[id]
+	if !ok {
+		return ErrNoSubscription
+	}
+	sub.script = append(sub.script, answers...)
+	return nil
+}
+
+// nextAnswer pops the next scripted answer of sub, if any.
+func (s *Server) nextAnswer(sub *subscription) (Answer, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(sub.script) == 0 {
+		return Answer{}, false
+	}
+	a := sub.script[0]
+	sub.script = sub.script[1:]
+	return a, true
 }
 
 // newID returns 128 random bits in base64url: an endpoint no one guesses
@@ -122,7 +160,7 @@ func (s *Server) NewSubscription(opts SubscriptionOptions) (*Subscription, error
 		return nil, err
 	}
 	id := newID()
-	base := s.url
+	base := s.base()
 	if opts.Host != "" {
 		scheme, _, _ := strings.Cut(s.url, "://")
 		base = scheme + "://" + opts.Host
@@ -181,6 +219,53 @@ func (s *Server) record(sub *subscription, m *Message) {
 		sub.dropped += n
 	}
 	sub.messages = append(sub.messages, *m)
+}
+
+// message finds a message by its ID, "<subscription>.<n>".
+func (s *Server) message(id string) (Message, bool) {
+	i := s.find(id)
+	if i == nil {
+		return Message{}, false
+	}
+	return *i, true
+}
+
+// cancel marks a message cancelled.
+func (s *Server) cancel(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.findLocked(id)
+	if m != nil {
+		m.Cancelled = true
+	}
+	return m != nil
+}
+
+func (s *Server) find(id string) *Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.findLocked(id); m != nil {
+		c := *m
+		return &c
+	}
+	return nil
+}
+
+func (s *Server) findLocked(id string) *Message {
+	subID, _, ok := strings.Cut(id, ".")
+	if !ok {
+		return nil
+	}
+	sub, ok := s.subs[subID]
+	if !ok {
+		return nil
+	}
+	for i := range sub.messages {
+		if sub.messages[i].ID == id {
+			return &sub.messages[i]
+		}
+	}
+	return nil
 }
 
 func (s *Server) lookup(id string) (*subscription, bool) {

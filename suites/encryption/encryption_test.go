@@ -5,8 +5,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
-	"github.com/pushspec/pushspec/checks"
-	"github.com/pushspec/pushspec/reports"
 	"github.com/pushspec/pushspec/suites/internal/harness"
 	"github.com/pushspec/pushspec/suites/internal/labels"
 )
@@ -80,19 +78,7 @@ var _ = Describe("RFC 8291 §3.1 fresh keying material", func() {
 var _ = Describe("legacy aesgcm (draft-ietf-webpush-encryption-04)", func() {
 	It("sends aes128gcm unless asked for aesgcm", labels.For("legacy.aesgcm.used"),
 		func(ctx SpecContext) {
-			var scenarios []reports.Scenario
-			for _, r := range h.RunAll(ctx, harness.Standard...) {
-				s := reports.Scenario{Name: r.Case.Name, Verdict: checks.Pass,
-					Detail: "aes128gcm", Sent: len(r.Results), Received: len(r.Messages)}
-				for _, m := range r.Messages {
-					if m.Encoding == "aesgcm" {
-						s.Verdict, s.Detail = checks.Warn, "sent the draft aesgcm coding "+
-							"when no coding was asked for; RFC 8291 uses aes128gcm"
-					}
-				}
-				scenarios = append(scenarios, s)
-			}
-			h.Record("legacy.aesgcm.used", scenarios)
+			h.JudgeDefaultEncoding(h.RunAll(ctx, harness.Standard...)...)
 		}, timeout)
 
 	It("carries one 16-octet salt in Encryption", labels.For("legacy.encryption.salt"),

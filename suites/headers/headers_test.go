@@ -55,7 +55,7 @@ var _ = Describe("RFC 8030 §5.3 Urgency", func() {
 })
 
 var _ = Describe("RFC 8030 §5.4 Topic", func() {
-	It("sends a valid Topic, and refuses or is refused for an invalid one",
+	It("sends a valid Topic, and refuses to send an invalid one",
 		labels.For("hdr.topic.syntax"), func(ctx SpecContext) {
 			runs := h.RunAll(ctx, harness.Topic, harness.LongTopic, harness.InvalidTopic)
 			h.Judge("hdr.topic.syntax", runs...)

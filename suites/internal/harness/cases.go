@@ -2,7 +2,13 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"net/http"
+	"net/url"
+
+	"github.com/pushspec/pushspec/fakes/pushservice"
+	"github.com/pushspec/pushspec/webpush"
 )
 
 // The cases the suites put every sender through. Payloads are drawn once
@@ -67,4 +73,63 @@ func (h *Harness) RunAll(ctx context.Context, cases ...Case) []*Run {
 		runs[i] = h.Run(ctx, c)
 	}
 	return runs
+}
+
+// Answered is a case whose one message the fake answers with status (and
+// Retry-After, when retryAfter is not empty), as a real service would.
+func Answered(status int, retryAfter string) Case {
+	h := http.Header{}
+	body := ""
+	switch {
+	case status == 201 || status == 202:
+		h.Set("Location", "/messages/scripted")
+	case retryAfter != "":
+		h.Set("Retry-After", retryAfter)
+		body = `{"error": "too many requests"}`
+	default:
+		h.Set("Content-Type", "application/json")
+		body = fmt.Sprintf(`{"error": "scripted %d"}`, status)
+	}
+	return Case{Name: fmt.Sprintf("the service answers %d", status), Payload: []byte("status"),
+		TTL: 60, Answers: []pushservice.Answer{{Status: status, Header: h, Body: body}}}
+}
+
+// Malformed is a case whose subscription has a broken key: the sender must
+// refuse it and send nothing.
+func Malformed(name string, mutate func(*webpush.Subscription)) Case {
+	return Case{Name: name, Payload: []byte("bad keys"), TTL: 60, MayRefuse: true,
+		Mutate: mutate}
+}
+
+// BadKeys are the malformed subscriptions of input.subscription_keys.
+var BadKeys = []Case{
+	Malformed("p256dh of 64 octets", func(s *webpush.Subscription) {
+		b, _ := webpush.DecodeBase64(s.Keys.P256DH)
+		s.Keys.P256DH = webpush.EncodeBase64(b[1:])
+	}),
+	Malformed("p256dh off the curve", func(s *webpush.Subscription) {
+		b, _ := webpush.DecodeBase64(s.Keys.P256DH)
+		b[64] ^= 1
+		s.Keys.P256DH = webpush.EncodeBase64(b)
+	}),
+	Malformed("auth of 8 octets", func(s *webpush.Subscription) {
+		b, _ := webpush.DecodeBase64(s.Keys.Auth)
+		s.Keys.Auth = webpush.EncodeBase64(b[:8])
+	}),
+	Malformed("auth of 32 octets", func(s *webpush.Subscription) {
+		b, _ := webpush.DecodeBase64(s.Keys.Auth)
+		s.Keys.Auth = webpush.EncodeBase64(append(b, b...))
+	}),
+}
+
+// TooLarge is a payload no 4096-octet record can hold.
+var TooLarge = Case{Name: "5000-octet payload", Payload: RandomPayload(5000), TTL: 60,
+	MayRefuse: true}
+
+func mustParse(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

@@ -29,9 +29,12 @@ const sendTimeout = 30 * time.Second
 
 // A Harness is one sender under test and the fake push service it sends to.
 type Harness struct {
-	Sender  senders.Sender
-	Hello   senders.Hello
-	Fake    *pushservice.Server
+	Sender senders.Sender
+	Hello  senders.Hello
+	Fake   *pushservice.Server
+	// Fake2 is a second push service on another origin, for the cases that
+	// interleave two; it shares Fake's CA.
+	Fake2   *pushservice.Server
 	VAPID   *webpush.VAPIDKey
 	Profile checks.Profile
 
@@ -77,6 +80,11 @@ func New() *Harness {
 		ginkgo.Fail("starting the fake push service: " + err.Error())
 	}
 	ginkgo.DeferCleanup(fake.Close)
+	fake2 := pushservice.NewUnstartedServer(pushservice.WithCAOf(fake))
+	if err := fake2.StartTLS(); err != nil {
+		ginkgo.Fail("starting the second fake push service: " + err.Error())
+	}
+	ginkgo.DeferCleanup(fake2.Close)
 
 	caFile, err := fake.WriteCA(ginkgo.GinkgoT().TempDir())
 	if err != nil {
@@ -88,7 +96,7 @@ func New() *Harness {
 	if err != nil {
 		ginkgo.Fail(err.Error())
 	}
-	h := &Harness{Sender: sender, Hello: sender.Hello(), Fake: fake, VAPID: vk,
+	h := &Harness{Sender: sender, Hello: sender.Hello(), Fake: fake, Fake2: fake2, VAPID: vk,
 		Profile: checks.ProfileRFC, runs: map[string]*runOnce{}}
 	ginkgo.AddReportEntry(reports.SenderEntryName, reports.SenderInfo{
 		Name: h.Hello.Name, Version: h.Hello.Version, Encodings: h.Hello.Encodings,
@@ -122,6 +130,12 @@ type Case struct {
 	// Host, if set, is the host:port of the endpoint handed to the sender,
 	// another name for the fake (see pushservice.SubscriptionOptions).
 	Host string
+	// Answers, if set, are what the fake answers the case's messages, one
+	// each, instead of judging them (see pushservice.Answer).
+	Answers []pushservice.Answer
+	// Mutate, if set, changes the subscription handed to the sender: a
+	// broken key, for instance.
+	Mutate func(*webpush.Subscription)
 }
 
 func (c Case) count() int { return max(c.Count, 1) }
@@ -195,8 +209,17 @@ func (h *Harness) run(ctx context.Context, c Case) *Run {
 	if err != nil {
 		ginkgo.Fail("creating a subscription: " + err.Error())
 	}
+	if len(c.Answers) > 0 {
+		if err := h.Fake.Script(sub.ID, c.Answers...); err != nil {
+			ginkgo.Fail(err.Error())
+		}
+	}
+	handed := sub.JSON()
+	if c.Mutate != nil {
+		c.Mutate(&handed)
+	}
 	req := senders.Request{
-		Subscription: sub.JSON(),
+		Subscription: handed,
 		Payload:      c.Payload,
 		VAPID: &senders.VAPID{PublicKey: h.VAPID.PublicKeyString(),
 			PrivateKey: h.VAPID.PrivateKeyString(), Subject: c.subject()},
