@@ -63,8 +63,13 @@ conformance-all: deps node-deps ## run SENDERS through every suite, write report
 	$(PUSHSPEC) report --fail-on incomplete --index $(OUT)/index.html \
 		$(addprefix $(OUT)/,$(SENDERS)) || status=1; exit $$status
 
+.PHONY: chromium
+chromium: ## install Debian's Chromium when it is missing (the HTML report is checked in it)
+	@command -v chromium >/dev/null || { echo "apt-get install -y chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 .PHONY: unit
-unit: ## unit tests of every package (the suites run in conformance)
+unit: chromium ## unit tests of every package (the suites run in conformance)
 	$(GO) test $$($(GO) list ./... | grep -v /suites/)
 
 .PHONY: vet
