@@ -50,9 +50,21 @@ conformance: deps ## run every suite against SENDER; reports in reports/out/SEND
 	@mkdir -p $(OUT)/$(SENDER_NAME)
 	@rm -f $(OUT)/$(SENDER_NAME)/report.json $(OUT)/$(SENDER_NAME)/junit.xml
 	-PUSHSPEC_SENDER='$(SENDER)' $(GINKGO) -r --keep-going --no-color --succinct \
-		--output-dir=$(OUT)/$(SENDER_NAME) --json-report=report.json --junit-report=junit.xml \
-		$(GINKGO_FLAGS) ./suites
+		--skip-package=service --output-dir=$(OUT)/$(SENDER_NAME) --json-report=report.json \
+		--junit-report=junit.xml $(GINKGO_FLAGS) ./suites
 	$(PUSHSPEC) report $(OUT)/$(SENDER_NAME)
+
+# PROFILE is the push service profile of make service: rfc, fcm, mozilla, apple, wns.
+PROFILE ?= rfc
+
+.PHONY: service
+service: deps ## hold the fake push service (PROFILE) to RFC 8030: reports in reports/out/service-PROFILE
+	@mkdir -p $(OUT)/service-$(PROFILE)
+	@rm -f $(OUT)/service-$(PROFILE)/report.json
+	-PUSHSPEC_PROFILE=$(PROFILE) $(GINKGO) --keep-going --no-color --succinct \
+		--output-dir=$(OUT)/service-$(PROFILE) --json-report=report.json \
+		--junit-report=junit.xml $(GINKGO_FLAGS) ./suites/service
+	$(PUSHSPEC) report $(OUT)/service-$(PROFILE)
 
 .PHONY: conformance-all
 conformance-all: deps node-deps ## run SENDERS through every suite, write reports/out/index.html; exit 0 when every run completed
@@ -84,6 +96,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./webpush -run '^$$' -fuzz '^FuzzDecrypt$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./webpush -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./webpush -run '^$$' -fuzz '^FuzzRecipient$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./fakes/pushservice -run '^$$' -fuzz '^FuzzControlAPI$$' -fuzztime $(FUZZTIME)
 
 .PHONY: known-faults
 known-faults: node-deps ## run each library and compare its non-PASS verdicts with senders/testdata/*.verdicts
@@ -109,7 +122,7 @@ serve-smoke: ## drive `pushspec serve --tls` with curl and a plain Node sender
 	bash examples/serve-smoke.sh
 
 .PHONY: test
-test: vet unit conformance known-faults broken-adapters example-python serve-smoke fuzz ## everything CI runs
+test: vet unit conformance service known-faults broken-adapters example-python serve-smoke fuzz ## everything CI runs
 
 .PHONY: clean
 clean: ## remove reports/out and bin

@@ -64,8 +64,12 @@ type Requirement struct {
 	Status int
 }
 
+// OfService reports whether the requirement is about a push service rather
+// than a sender: the "svc" group.
+func (r Requirement) OfService() bool { return r.Group() == "svc" }
+
 // Group is the catalogue section of the requirement: "http", "ece",
-// "vapid", "legacy", "client" or "input".
+// "vapid", "legacy", "client", "input", "svc" or "vendor".
 func (r Requirement) Group() string {
 	prefix, _, _ := strings.Cut(r.ID, ".")
 	switch prefix {
@@ -126,7 +130,7 @@ var catalogue = []Requirement{
 	{ID: "hdr.topic.intent", Refs: []Ref{policy}, Level: Policy, Broken: Warn,
 		Text: "the topic on the wire is the one asked for"},
 	{ID: "hdr.topic.b64len", Refs: []Ref{{Doc: "Apple Web Push"}}, Level: "vendor:apple",
-		Broken: Warn, StrictFor: []Profile{ProfileApple},
+		Status: 400, Broken: Warn, StrictFor: []Profile{ProfileApple},
 		Text: "topic length is not 1 more than a multiple of 4 (Apple decodes it as base64)"},
 	{ID: "hdr.content_encoding", Refs: []Ref{rfc(8291, "4")}, Level: Must, Broken: Fail,
 		Status: 400,
@@ -194,13 +198,13 @@ var catalogue = []Requirement{
 		Text: "exp is at most 24 hours after the request"},
 	{ID: "vapid.exp.expired", Refs: []Ref{rfc(8292, "4.2")}, Level: Must, Broken: Fail,
 		Status: 403, Text: "exp is later than the request"},
-	{ID: "vapid.sub.syntax", Refs: []Ref{rfc(8292, "2.1")}, Level: Should, Broken: Warn,
+	{ID: "vapid.sub.syntax", Refs: []Ref{rfc(8292, "2.1")}, Level: Should, Status: 403, Broken: Warn,
 		StrictFor: []Profile{ProfileApple},
 		Text:      "when present, sub is one valid mailto: (RFC 6068) or https: URI"},
-	{ID: "vapid.sub.absent", Refs: []Ref{rfc(8292, "2.1")}, Level: May, Broken: Info,
+	{ID: "vapid.sub.absent", Refs: []Ref{rfc(8292, "2.1")}, Level: May, Status: 403, Broken: Info,
 		StrictFor: []Profile{ProfileApple}, Text: "sub gives the push service a contact"},
 	{ID: "vapid.sub.contact", Refs: []Ref{{Doc: "Apple Web Push"}}, Level: "vendor:apple",
-		Broken: Warn, StrictFor: []Profile{ProfileApple},
+		Status: 403, Broken: Warn, StrictFor: []Profile{ProfileApple},
 		Text: "sub names a reachable contact, not localhost or a reserved domain"},
 	{ID: "vapid.jwt.reuse", Refs: []Ref{rfc(8292, "2")}, Level: Policy, Broken: Info,
 		Text: "a token is reused for its audience rather than signed for every message"},
@@ -215,13 +219,13 @@ var catalogue = []Requirement{
 		Broken: Fail, Status: 400,
 		Text: "Crypto-Key has exactly one dh, a 65-octet uncompressed point"},
 	{ID: "legacy.crypto_key.parse", Refs: []Ref{{Doc: draftEE, Section: "4"}}, Level: "—",
-		Broken: Warn, StrictFor: []Profile{ProfileWNS},
+		Status: 400, Broken: Warn, StrictFor: []Profile{ProfileWNS},
 		Text: "Crypto-Key is in the canonical form dh=…;p256ecdsa=… that every service parses"},
 	{ID: "legacy.crypto_key.p256ecdsa.encoding", Refs: []Ref{{Doc: draftVAID, Section: "4"}},
 		Level: Must, Broken: Fail, Status: 403, Text: "p256ecdsa is unpadded base64url"},
 	{ID: "legacy.padding", Refs: []Ref{{Doc: draftEE, Section: "2"}}, Level: Must, Broken: Fail,
 		Text: "the plaintext starts with a 2-octet padding length and that many zero octets"},
-	{ID: "legacy.headers_with_aes128gcm", Refs: []Ref{rfc(8291, "4")}, Level: "—", Broken: Warn,
+	{ID: "legacy.headers_with_aes128gcm", Refs: []Ref{rfc(8291, "4")}, Level: "—", Status: 400, Broken: Warn,
 		StrictFor: []Profile{ProfileMozilla},
 		Text:      "no Encryption or Crypto-Key: dh beside aes128gcm (they confuse some services)"},
 
@@ -241,6 +245,42 @@ var catalogue = []Requirement{
 			"refused with an error and nothing is sent"},
 	{ID: "input.oversize", Refs: []Ref{rfc(8291, "4")}, Level: Must, Broken: Fail,
 		Text: "a payload too large for one record is refused with an error; nothing is sent"},
+
+	// What a push service does (judged by probing it through its endpoints).
+	{ID: "svc.created", Refs: []Ref{rfc(8030, "5")}, Level: Must, Broken: Fail,
+		Text: "an accepted message gets 201 with a Location"},
+	{ID: "svc.receipt", Refs: []Ref{rfc(8030, "5.1")}, Level: Must, Broken: Fail,
+		Text: "Prefer: respond-async gets 202, a Location and a receipt Link"},
+	{ID: "svc.ttl.missing", Refs: []Ref{rfc(8030, "5.2")}, Level: Must, Broken: Fail,
+		Text: "a push without TTL gets 400"},
+	{ID: "svc.ttl.expiry", Refs: []Ref{rfc(8030, "5.2")}, Level: "MUST NOT", Broken: Fail,
+		Text: "no delivery after the TTL has passed; TTL 0 delivers only to a connected user agent"},
+	{ID: "svc.ttl.response", Refs: []Ref{rfc(8030, "5.2")}, Level: Must, Broken: Fail,
+		Text: "a TTL header in the response is at most the one requested"},
+	{ID: "svc.topic.replace", Refs: []Ref{rfc(8030, "5.4")}, Level: "—", Broken: Fail,
+		Text: "a queued message is replaced by a newer one with the same Topic"},
+	{ID: "svc.topic.invalid", Refs: []Ref{rfc(8030, "5.4")}, Level: Must, Broken: Fail,
+		Text: "an invalid Topic gets 400"},
+	{ID: "svc.urgency.multiple", Refs: []Ref{rfc(8030, "5.3")}, Level: Must, Broken: Fail,
+		Text: "several Urgency values get 400"},
+	{ID: "svc.size.413", Refs: []Ref{rfc(8030, "7.2")}, Level: "MUST NOT", Broken: Fail,
+		Text: "no 413 for a body of 4096 octets or less"},
+	{ID: "svc.gone", Refs: []Ref{rfc(8030, "7.3")}, Level: Must, Broken: Fail,
+		Text: "a push to an expired subscription gets 404 or 410"},
+	{ID: "svc.rate.retry_after", Refs: []Ref{rfc(8030, "8.4")}, Level: Should, Broken: Warn,
+		Text: "a 429 carries Retry-After"},
+	{ID: "svc.vapid.status", Refs: []Ref{rfc(8292, "4.2")}, Level: Must, Broken: Fail,
+		Text: "for a restricted subscription: 401 without authentication, 403 when it is invalid"},
+	{ID: "svc.endpoint.entropy", Refs: []Ref{rfc(8030, "8.3")}, Level: "—", Broken: Warn,
+		Text: "endpoints carry at least 120 bits of randomness"},
+
+	// One push service's own rules, judged only under its profile.
+	{ID: "vendor.fcm.urgency", Refs: []Ref{{Doc: "FCM Web Push"}}, Level: "vendor:fcm",
+		Broken: Warn, StrictFor: []Profile{ProfileFCM}, Status: 400,
+		Text: "no Urgency: very-low, which FCM has refused"},
+	{ID: "vendor.wns.ttl0_cache", Refs: []Ref{{Doc: "WNS push"}}, Level: "vendor:wns",
+		Broken: Warn, StrictFor: []Profile{ProfileWNS}, Status: 400,
+		Text: "TTL 0 only with X-WNS-Cache-Policy: no-cache"},
 }
 
 var byID = func() map[string]*Requirement {

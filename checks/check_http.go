@@ -62,6 +62,16 @@ func (in *inspection) checkTTL() {
 	default:
 		in.pass("hdr.ttl.syntax", "TTL %s is delta-seconds", v)
 	}
+
+	if in.opt.Profile == ProfileWNS {
+		policy := in.req.Header.Get("X-WNS-Cache-Policy")
+		if vals[0] == "0" && !strings.EqualFold(policy, "no-cache") {
+			in.broken("vendor.wns.ttl0_cache", "TTL 0 without X-WNS-Cache-Policy: no-cache; "+
+				"WNS answers 400")
+		} else {
+			in.pass("vendor.wns.ttl0_cache", "TTL %s, X-WNS-Cache-Policy %q", vals[0], policy)
+		}
+	}
 }
 
 func isDigits(s string) bool {
@@ -88,6 +98,14 @@ func (in *inspection) checkUrgency() {
 			short(vals[0]))
 	default:
 		in.pass("hdr.urgency.syntax", "Urgency: %s", vals[0])
+	}
+
+	if in.opt.Profile == ProfileFCM {
+		if len(vals) == 1 && strings.EqualFold(vals[0], string(webpush.UrgencyVeryLow)) {
+			in.broken("vendor.fcm.urgency", "Urgency: very-low, which FCM has refused")
+		} else {
+			in.pass("vendor.fcm.urgency", "no very-low urgency")
+		}
 	}
 }
 

@@ -478,6 +478,46 @@ func init() {
 	controls["input.subscription_keys"] = []control{refusal("input.subscription_keys", 1,
 		"success"), refusal("input.subscription_keys", 0, "success")}
 	controls["input.oversize"] = []control{refusal("input.oversize", 1, "rejected")}
+	one := func(fault string, f Finding) control {
+		return control{fault, func(*fixture) []Finding { return []Finding{f} }}
+	}
+	controls["svc.created"] = []control{one("200", CheckCreated(200, "/m/1")),
+		one("no Location", CheckCreated(201, ""))}
+	controls["svc.receipt"] = []control{one("201", CheckReceipt(201, "/m/1", nil)),
+		one("no receipt Link", CheckReceipt(202, "/m/1", []string{`</x>; rel="next"`}))}
+	controls["svc.ttl.missing"] = []control{one("201",
+		CheckStatus("svc.ttl.missing", "no TTL", 201, 400))}
+	controls["svc.topic.invalid"] = []control{one("201",
+		CheckStatus("svc.topic.invalid", "a bad topic", 201, 400))}
+	controls["svc.urgency.multiple"] = []control{one("201",
+		CheckStatus("svc.urgency.multiple", "two urgencies", 201, 400))}
+	controls["svc.gone"] = []control{one("201",
+		CheckStatus("svc.gone", "a deleted subscription", 201, 404, 410))}
+	controls["svc.size.413"] = []control{one("413 for 3000 octets", CheckNot413(3000, 413))}
+	controls["svc.ttl.response"] = []control{one("TTL 120 for 60",
+		CheckTTLResponse(60, "120")), one("TTL -1", CheckTTLResponse(60, "-1"))}
+	controls["svc.ttl.expiry"] = []control{
+		one("an expired message delivered", CheckExpiry(Expiry{ExpiredDelivered: true})),
+		one("TTL 0 delivered after reconnecting", CheckExpiry(Expiry{OfflineZeroDelivered: true}))}
+	controls["svc.topic.replace"] = []control{
+		one("both delivered", CheckTopicReplace("old", "new", []string{"old", "new"})),
+		one("the older kept", CheckTopicReplace("old", "new", []string{"old"}))}
+	controls["svc.rate.retry_after"] = []control{one("no Retry-After", CheckRetryAfter(429, "")),
+		one("no 429", CheckRetryAfter(201, ""))}
+	controls["svc.vapid.status"] = []control{one("201 without auth", CheckVAPIDStatus(201, 403)),
+		one("401 for the wrong key", CheckVAPIDStatus(401, 401))}
+	controls["svc.endpoint.entropy"] = []control{one("counting", CheckEndpointEntropy([]string{
+		"https://p.test/push/sub-000001", "https://p.test/push/sub-000002",
+		"https://p.test/push/sub-000003"})), one("hex time stamps", CheckEndpointEntropy(
+		[]string{"https://p.test/push/18c2a9f1e01", "https://p.test/push/18c2a9f1e9f"}))}
+	controls["vendor.fcm.urgency"] = []control{{"very-low under the fcm profile",
+		func(f *fixture) []Finding {
+			return f.inspectAs(with(f.valid(), "Urgency", "very-low"), ProfileFCM)
+		}}}
+	controls["vendor.wns.ttl0_cache"] = []control{{"TTL 0 without the header under wns",
+		func(f *fixture) []Finding {
+			return f.inspectAs(with(f.valid(), "TTL", "0"), ProfileWNS)
+		}}}
 	controls["client.multi_origin"] = []control{{"the first service's aud sent to the second",
 		func(*fixture) []Finding {
 			return []Finding{CheckMultiOrigin([]OriginSample{

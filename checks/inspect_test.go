@@ -49,6 +49,24 @@ var positives = []scenario{
 	{"an empty payload", func(f *fixture) []Finding {
 		return f.inspect(f.request(webpush.Message{TTL: 0}))
 	}, nil},
+	{"a service that does it right", func(*fixture) []Finding {
+		return []Finding{CheckCreated(201, "/m/1"),
+			CheckReceipt(202, "/m/2", []string{`</r/1>; rel="urn:ietf:params:push:receipt"`}),
+			CheckStatus("svc.ttl.missing", "no TTL", 400, 400),
+			CheckStatus("svc.topic.invalid", "a bad topic", 400, 400),
+			CheckStatus("svc.urgency.multiple", "two urgencies", 400, 400),
+			CheckStatus("svc.gone", "a deleted subscription", 410, 404, 410),
+			CheckNot413(4096, 201), CheckTTLResponse(60, "60"), CheckExpiry(Expiry{}),
+			CheckTopicReplace("old", "new", []string{"new"}), CheckRetryAfter(429, "30"),
+			CheckVAPIDStatus(401, 403),
+			CheckEndpointEntropy([]string{"https://p.test/push/aZ3-_kdjf83JDks9dk3Qwe",
+				"https://p.test/push/Qp09sdKJ3_-lsd0923kSdW"})}
+	}, nil},
+	{"vendor rules kept, under their profiles", func(f *fixture) []Finding {
+		r := f.request(webpush.Message{Payload: []byte("x"), TTL: 0, Urgency: "low"})
+		r = with(r, "X-WNS-Cache-Policy", "no-cache")
+		return append(f.inspectAs(r, ProfileFCM), f.inspectAs(r, ProfileWNS)...)
+	}, nil},
 	{"answers reported right", func(*fixture) []Finding {
 		var fs []Finding
 		for _, a := range []Answer{{Status: 201, Outcome: "success"},
@@ -177,8 +195,8 @@ func TestCatalogue(t *testing.T) {
 			}
 		}
 	}
-	if len(groups) != 6 {
-		t.Errorf("groups %v, want http, ece, vapid, legacy, client, input", groups)
+	if len(groups) != 8 {
+		t.Errorf("groups %v, want http, ece, vapid, legacy, client, input, svc, vendor", groups)
 	}
 	if got := (Ref{Doc: "RFC 8030", Section: "5.2"}).URL(); got !=
 		"https://www.rfc-editor.org/rfc/rfc8030#section-5.2" {

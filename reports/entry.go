@@ -44,6 +44,9 @@ type Scenario struct {
 
 // SenderInfo describes the sender under test.
 type SenderInfo struct {
+	// Kind is "sender" (the default) for a run that judges a sender, or
+	// "service" for one that judges a push service.
+	Kind         string   `json:"kind,omitempty"`
 	Name         string   `json:"name"`
 	Version      string   `json:"version"`
 	Encodings    []string `json:"encodings"`

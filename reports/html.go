@@ -121,10 +121,16 @@ func WriteHTML(w io.Writer, runs []Named) error {
 		m.Generated = newest.UTC().Format("2006-01-02 15:04 MST")
 	}
 
+	judged := map[string]bool{}
+	for _, n := range runs {
+		for _, r := range n.Run.Requirements() {
+			judged[r.ID] = true
+		}
+	}
 	for _, g := range groupTitles {
 		gr := group{Title: g.title}
 		for _, req := range checks.Catalogue() {
-			if req.Group() != g.group {
+			if req.Group() != g.group || !judged[req.ID] {
 				continue
 			}
 			rw := row{ID: req.ID, Text: req.Text, Level: string(req.Level), AllPass: true}
@@ -142,7 +148,9 @@ func WriteHTML(w io.Writer, runs []Named) error {
 			m.Reqs[req.ID] = reqInfo{Text: req.Text, Source: req.Source(),
 				Level: string(req.Level)}
 		}
-		m.Groups = append(m.Groups, gr)
+		if len(gr.Rows) > 0 {
+			m.Groups = append(m.Groups, gr)
+		}
 	}
 	return indexTemplate.Execute(w, m)
 }

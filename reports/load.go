@@ -111,11 +111,25 @@ func (run *Run) Verdict(id string) Entry {
 	return Entry{Requirement: id, Verdict: NotRun}
 }
 
+// Requirements are the catalogue's requirements that this kind of run
+// judges: a push service's (the svc and vendor groups) or a sender's (the
+// rest).
+func (run *Run) Requirements() []checks.Requirement {
+	service := run.Sender.Kind == "service"
+	var out []checks.Requirement
+	for _, r := range checks.Catalogue() {
+		if g := r.Group(); (g == "svc" || g == "vendor") == service {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Broken lists the requirements that make the run fail, in catalogue
 // order: every FAIL (a MUST broken in the strict profile) and every ERROR.
 func (run *Run) Broken() []Entry {
 	var out []Entry
-	for _, r := range checks.Catalogue() {
+	for _, r := range run.Requirements() {
 		if e := run.Verdict(r.ID); e.Verdict == checks.Fail || e.Verdict == Error {
 			out = append(out, e)
 		}
@@ -138,7 +152,7 @@ func (run *Run) Incomplete() string {
 // Counts returns how many requirements have each verdict.
 func (run *Run) Counts() map[checks.Verdict]int {
 	c := map[checks.Verdict]int{}
-	for _, r := range checks.Catalogue() {
+	for _, r := range run.Requirements() {
 		c[run.Verdict(r.ID).Verdict]++
 	}
 	return c

@@ -21,6 +21,8 @@ var groupTitles = []struct{ group, title string }{
 	{"legacy", "Legacy encodings (drafts)"},
 	{"client", "How the sender reports answers"},
 	{"input", "How the sender handles bad input"},
+	{"svc", "What the push service does (RFC 8030)"},
+	{"vendor", "Push services' own rules"},
 }
 
 // verdictOrder is the order of the summary counts.
@@ -35,7 +37,11 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 	if name == "" {
 		name = "unknown sender"
 	}
-	pw.printf("# pushspec conformance: %s %s\n\n", name, run.Sender.Version)
+	what := "sender"
+	if run.Sender.Kind == "service" {
+		what = "push service"
+	}
+	pw.printf("# pushspec conformance: %s %s (%s)\n\n", name, run.Sender.Version, what)
 
 	counts := run.Counts()
 	var parts []string
@@ -49,7 +55,7 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 		profile = string(checks.ProfileRFC)
 	}
 	pw.printf("Profile `%s` · run %s · %d requirements: %s\n\n", profile,
-		run.Started.UTC().Format("2006-01-02 15:04 MST"), len(checks.Catalogue()),
+		run.Started.UTC().Format("2006-01-02 15:04 MST"), len(run.Requirements()),
 		strings.Join(parts, ", "))
 
 	if why := run.Incomplete(); why != "" {
@@ -59,7 +65,7 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 		for _, e := range broken {
 			ids = append(ids, "`"+e.Requirement+"`")
 		}
-		pw.printf("**Result: FAIL.** %d requirements broken: %s.\n\n", len(broken),
+		pw.printf("**Result: FAIL.** %s broken: %s.\n\n", plural(len(broken), "requirement"),
 			strings.Join(ids, ", "))
 	} else {
 		pw.printf("**Result: PASS.** No MUST is broken.\n\n")
@@ -71,14 +77,21 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 		"service's rule (WARN here, FAIL under that vendor's profile); —, an interop " +
 		"hazard.\n")
 
+	reqs := run.Requirements()
 	for _, g := range groupTitles {
+		var rows []checks.Requirement
+		for _, r := range reqs {
+			if r.Group() == g.group {
+				rows = append(rows, r)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
 		pw.printf("\n## %s\n\n", g.title)
 		pw.printf("| Requirement | Source | Level | Verdict | Detail |\n")
 		pw.printf("| --- | --- | --- | --- | --- |\n")
-		for _, r := range checks.Catalogue() {
-			if r.Group() != g.group {
-				continue
-			}
+		for _, r := range rows {
 			e := run.Verdict(r.ID)
 			pw.printf("| `%s` | %s | %s | %s | %s |\n", r.ID, sourceLinks(r), r.Level,
 				e.Verdict, cell(e.Detail))
@@ -137,4 +150,12 @@ func Render(dir string) (*Run, error) {
 		return nil, fmt.Errorf("writing %s: %w", f.Name(), err)
 	}
 	return run, f.Close()
+}
+
+// plural writes "1 requirement", "2 requirements".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -109,6 +109,11 @@ func TestLoadAndVerdicts(t *testing.T) {
 	if got := strings.Join(broken, " "); got != "ece.decrypt vapid.aud.origin" {
 		t.Errorf("broken %q", got)
 	}
+	service := &Run{Sender: SenderInfo{Kind: "service"}}
+	if n := len(service.Requirements()); n != 15 || service.Requirements()[0].ID != "svc.created" {
+		t.Errorf("a service run judges %d requirements", n)
+	}
+
 	if run.Incomplete() != "" {
 		t.Errorf("incomplete: %s", run.Incomplete())
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/pushspec/pushspec/checks"
 	"github.com/pushspec/pushspec/webpush"
@@ -22,11 +24,22 @@ const maxBody = 1 << 20
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /subscriptions", s.control(s.handleCreate))
-	mux.HandleFunc("GET /subscriptions/{id}/messages", s.control(s.handleMessages))
+	mux.HandleFunc("GET /subscriptions/{id}", s.control(s.handleState))
 	mux.HandleFunc("DELETE /subscriptions/{id}", s.control(s.handleDelete))
+	mux.HandleFunc("GET /subscriptions/{id}/messages", s.control(s.handleMessages))
+	mux.HandleFunc("POST /subscriptions/{id}/connect", s.control(s.handleConnect))
+	mux.HandleFunc("POST /subscriptions/{id}/disconnect", s.control(s.handleDisconnect))
+	mux.HandleFunc("GET /subscriptions/{id}/stream", s.control(s.handleStream))
+	mux.HandleFunc("PUT /subscriptions/{id}/rate", s.control(s.handleRate))
+	mux.HandleFunc("POST /subscriptions/{id}/expire", s.control(s.handleExpire))
 	mux.HandleFunc("/push/{id}", s.handlePush)
 	mux.HandleFunc("GET /messages/{id}", s.control(s.handleMessage))
 	mux.HandleFunc("DELETE /messages/{id}", s.handleCancel)
+	mux.HandleFunc("POST /receipts", s.handleNewReceipts)
+	mux.HandleFunc("GET /receipts/{id}", s.handleReceipts)
+	mux.HandleFunc("POST /faults", s.control(s.handleFault))
+	mux.HandleFunc("POST /clock", s.control(s.handleClock))
+	mux.HandleFunc("GET /stats", s.control(s.handleStats))
 	mux.HandleFunc("/", s.handleUnknown)
 	return mux
 }
@@ -86,6 +99,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j := sub.JSON()
+	w.Header().Set("Location", s.base()+"/subscriptions/"+sub.ID)
+	w.Header().Add("Link", fmt.Sprintf("<%s>; rel=%q", sub.Endpoint, "urn:ietf:params:push"))
+	w.Header().Add("Link", fmt.Sprintf("<%s/receipts>; rel=%q", s.base(), checks.ReceiptRel))
 	writeJSON(w, http.StatusCreated, subscriptionJSON{ID: sub.ID, Endpoint: sub.Endpoint,
 		Keys: keysJSON{P256DH: j.Keys.P256DH, Auth: j.Keys.Auth}})
 }
@@ -123,24 +139,25 @@ func (s *Server) handleUnknown(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	sub, ok := s.lookup(id)
-	if !ok {
-		io.Copy(io.Discard, io.LimitReader(r.Body, maxBody))
-		writeFindings(w, http.StatusNotFound, []checks.Finding{{
-			Requirement: "http.method", Verdict: checks.Fail,
-			Detail: fmt.Sprintf("no subscription %q: this is not an endpoint the service handed out", id),
-		}})
+	v := s.vendor()
+	if f, ok := s.nextFault(id); ok && s.fault(w, r, f) {
 		return
 	}
 
+	sub, ok := s.lookup(id)
+	if !ok {
+		io.Copy(io.Discard, io.LimitReader(r.Body, maxBody))
+		v.render(w, http.StatusNotFound, nil, fmt.Sprintf("no subscription %q: this is not "+
+			"an endpoint the service handed out", id))
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeFindings(w, http.StatusRequestEntityTooLarge, []checks.Finding{{
+			v.render(w, http.StatusRequestEntityTooLarge, []checks.Finding{{
 				Requirement: "body.size", Verdict: checks.Warn,
-				Detail: fmt.Sprintf("the body is over %d octets", maxBody),
-			}})
+				Detail:      fmt.Sprintf("the body is over %d octets", maxBody)}}, "")
 		}
 		return // the client went away
 	}
@@ -150,26 +167,30 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 	res := s.inspector.Inspect(req, checks.Subscription{
 		Endpoint: sub.Endpoint, Keys: sub.Keys, ApplicationServerKey: sub.ApplicationServerKey,
 	}, now)
-	status, why := checks.Status(res.Findings, s.RejectUndecryptable)
-	gone := s.isDeleted(sub)
-	if gone {
-		status = http.StatusGone
+	status, why := s.decide(res.Findings, len(body), v)
+
+	m := &Message{Received: now, Encoding: res.Encoding, Header: r.Header.Clone(), Body: body,
+		Findings: res.Findings, Request: req, Result: res}
+	if res.Decrypted {
+		m.Payload = append(Base64{}, res.Payload...)
+	}
+	ttl, _ := v.ttlFor(r.Header.Get("TTL"))
+	d := Delivery{Topic: r.Header.Get("Topic"), Urgency: strings.ToLower(r.Header.Get("Urgency")),
+		TTL: ttl, Received: now, Body: m.Body, Payload: m.Payload}
+	async := prefersAsync(r.Header) && !s.Misbehave.IgnoreRespondAsync
+	if async && status == http.StatusCreated {
+		d.receipt = s.receiptFor(r.Header.Get("Push-Receipt"))
 	}
 	scripted, isScripted := s.nextAnswer(sub)
 	if isScripted {
 		status = scripted.Status
 	}
+	adm := s.accept(sub, m, status, d, isScripted)
 
-	m := Message{Received: now, Status: status, Encoding: res.Encoding,
-		Header: r.Header.Clone(), Body: body, Findings: res.Findings, Request: req, Result: res}
-	if res.Decrypted {
-		m.Payload = append(Base64{}, res.Payload...)
-	}
-	s.record(sub, &m)
-	s.logger().Debug("push", "subscription", id, "status", status, "octets", len(body),
+	s.logger().Debug("push", "subscription", id, "status", m.Status, "octets", len(body),
 		"encoding", res.Encoding)
 	if s.OnMessage != nil {
-		s.OnMessage(m)
+		s.OnMessage(*m)
 	}
 
 	switch {
@@ -177,31 +198,152 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 		for k, vs := range scripted.Header {
 			w.Header()[k] = vs
 		}
-		if status == http.StatusCreated && w.Header().Get("Location") == "" {
+		if m.Status == http.StatusCreated && w.Header().Get("Location") == "" {
 			w.Header().Set("Location", s.base()+"/messages/"+m.ID)
 		}
-		w.WriteHeader(status)
+		w.WriteHeader(m.Status)
 		io.WriteString(w, scripted.Body)
-		return
-	case gone:
-		if why == nil {
-			why = []checks.Finding{}
+	case adm.status == http.StatusGone || adm.status == http.StatusNotFound:
+		v.render(w, adm.status, why, adm.why)
+	case adm.status != 0:
+		if adm.status == 429 {
+			adm.status = v.throttle
+			if !s.Misbehave.NoRetryAfter {
+				w.Header().Set("Retry-After", strconv.Itoa(adm.retryAfter))
+			}
 		}
-		writeJSON(w, status, map[string]any{"findings": why, "error": "the subscription has " +
-			"expired: forget it (RFC 8030 §7.3)"})
-		return
+		m.Status = adm.status
+		v.render(w, adm.status, why, adm.why)
 	case status != http.StatusCreated:
 		if status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", http.MethodPost)
 		}
-		writeFindings(w, status, why)
-		return
+		v.render(w, status, why, "")
+	default:
+		if !s.Misbehave.NoLocation {
+			w.Header().Set("Location", s.base()+"/messages/"+m.ID)
+		}
+		if echo := r.Header.Get("TTL"); isDigits(echo) {
+			if s.Misbehave.EchoLongerTTL {
+				ttl += 3600
+			}
+			w.Header().Set("TTL", strconv.Itoa(ttl))
+		}
+		if d.receipt != "" {
+			w.Header().Set("Link", fmt.Sprintf("<%s/receipts/%s>; rel=%q", s.base(), d.receipt,
+				checks.ReceiptRel))
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
 	}
-	w.Header().Set("Location", s.base()+"/messages/"+m.ID)
-	if ttl := r.Header.Get("TTL"); ttl != "" && isDigits(ttl) {
-		w.Header().Set("TTL", ttl)
+}
+
+// decide turns the findings into the status this service answers, as its
+// profile and any Misbehave say.
+func (s *Server) decide(findings []checks.Finding, size int, v vendor) (int,
+	[]checks.Finding) {
+	ignore := map[string]bool{}
+	if size <= v.bodyLimit {
+		ignore["body.size"] = true // within this service's own limit
 	}
-	w.WriteHeader(http.StatusCreated)
+	mb := s.Misbehave
+	ignore["hdr.ttl.present"] = mb.AcceptMissingTTL
+	ignore["hdr.topic.syntax"] = mb.AcceptInvalidTopic
+	ignore["hdr.urgency.syntax"] = mb.AcceptMultipleUrgency
+	judged := findings[:0:0]
+	for _, f := range findings {
+		if ignore[f.Requirement] || (mb.IgnoreVAPID && strings.HasPrefix(f.Requirement, "vapid.")) {
+			continue
+		}
+		judged = append(judged, f)
+	}
+	status, why := checks.Status(judged, s.RejectUndecryptable)
+	if mb.Limit413 > 0 && size > mb.Limit413 && status < 400 {
+		status = http.StatusRequestEntityTooLarge
+	}
+	return v.remap(status, why), why
+}
+
+// accept records m and, when the checks accepted it, lets the delivery model
+// take it; the admission says why not when it refused. m.Status is set to
+// what is answered.
+func (s *Server) accept(sub *subscription, m *Message, status int, d Delivery,
+	scripted bool) admission {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	m.ID = fmt.Sprintf("%s.%d", sub.ID, s.seq)
+	m.Status = status
+	var adm admission
+	switch {
+	case sub.deleted && !s.Misbehave.AcceptGone:
+		adm = admission{status: sub.goneStatus(), why: "the subscription has expired: forget " +
+			"it (RFC 8030 §7.3)"}
+		m.Status = adm.status
+	case scripted:
+	case status == http.StatusCreated:
+		d.ID = m.ID
+		adm = s.admitLocked(sub, d, d.TTL, m.Received)
+		if adm.status != 0 {
+			m.Status = adm.status
+		} else if d.receipt != "" {
+			m.Status = http.StatusAccepted
+		}
+	}
+	s.recordLocked(sub, m)
+	return adm
+}
+
+// fault applies an injected fault and reports whether the request is done.
+func (s *Server) fault(w http.ResponseWriter, r *http.Request, f Fault) bool {
+	if f.Delay > 0 {
+		t := time.NewTimer(time.Duration(f.Delay))
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return true
+		}
+	}
+	if f.Reset {
+		io.Copy(io.Discard, io.LimitReader(r.Body, 64))
+		panic(http.ErrAbortHandler) // closes the connection (HTTP/1) or resets the stream
+	}
+	if f.GoAway {
+		w.Header().Set("Connection", "close") // HTTP/2: GOAWAY once this stream is done
+	}
+	if f.Status != 0 {
+		io.Copy(io.Discard, io.LimitReader(r.Body, maxBody))
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		}
+		s.vendor().render(w, f.Status, nil, fmt.Sprintf("an injected fault: %d", f.Status))
+		return true
+	}
+	return false
+}
+
+// prefersAsync reports whether the request asks for Prefer: respond-async.
+func prefersAsync(h http.Header) bool {
+	for _, v := range h.Values("Prefer") {
+		for _, p := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(strings.SplitN(p, ";", 2)[0]),
+				"respond-async") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// receiptFor returns the receipt subscription of a Push-Receipt header, or a
+// new one when it names none of ours.
+func (s *Server) receiptFor(pushReceipt string) string {
+	if id, ok := s.receiptID(pushReceipt); ok {
+		return id
+	}
+	return s.NewReceiptSubscription()
 }
 
 // handleMessage returns one message, the push message resource of a 201.
@@ -222,12 +364,6 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) isDeleted(sub *subscription) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return sub.deleted
 }
 
 func isDigits(v string) bool {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushspec/pushspec/checks"
@@ -51,8 +52,16 @@ type Server struct {
 	// OnMessage, if non-nil, is called with every message after it is
 	// recorded and before it is answered.
 	OnMessage func(Message)
+	// MaxQueued, MaxQueuedTotal and MaxInbox bound the delivery model's
+	// memory (see delivery.go); 0 means the defaults.
+	MaxQueued, MaxQueuedTotal, MaxInbox int
+	// Misbehave breaks one rule of a push service on purpose, so that the
+	// service suite can show that its specs fail (their negative controls).
+	// Never set it otherwise.
+	Misbehave Misbehave
 
 	inspector checks.Inspector
+	prof      *vendor
 	authority *certs.Authority
 	listener  net.Listener
 	srv       *http.Server
@@ -60,10 +69,14 @@ type Server struct {
 	closeOnce sync.Once
 	done      chan struct{}
 
-	mu         sync.Mutex
-	subs       map[string]*subscription
-	seq        int
-	transports []*http.Transport
+	mu          sync.Mutex
+	subs        map[string]*subscription
+	seq         int
+	transports  []*http.Transport
+	receipts    map[string][]Receipt
+	faults      []*Fault
+	queuedTotal int
+	offset      time.Duration // Advance moves the clock
 }
 
 // Option configures a Server before it starts.
@@ -116,6 +129,8 @@ func (s *Server) start(useTLS bool) error {
 		return errors.New("already started")
 	}
 	s.inspector = checks.Inspector{Profile: s.Profile, ClockSkew: s.ClockSkew}
+	v := vendorOf(s.Profile)
+	s.prof = &v
 	addr := s.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -223,11 +238,14 @@ func (s *Server) base() string {
 	return s.url
 }
 
+// now is the service's clock: Now, or the real time, plus what Advance
+// added.
 func (s *Server) now() time.Time {
+	t := time.Now()
 	if s.Now != nil {
-		return s.Now()
+		t = s.Now()
 	}
-	return time.Now()
+	return t.Add(time.Duration(atomic.LoadInt64((*int64)(&s.offset))))
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -241,4 +259,23 @@ func (s *Server) logger() *slog.Logger {
 // the logger at debug level.
 func slogErrorLog(l *slog.Logger) *log.Logger {
 	return slog.NewLogLogger(l.Handler(), slog.LevelDebug)
+}
+
+// Misbehave lists the ways the fake can break the rules of a push service,
+// one svc.* requirement each. They exist for the negative controls of the
+// service suite.
+type Misbehave struct {
+	NoLocation            bool // svc.created: 201 without Location
+	IgnoreRespondAsync    bool // svc.receipt: 201 for Prefer: respond-async
+	AcceptMissingTTL      bool // svc.ttl.missing: 201 without TTL
+	DeliverExpired        bool // svc.ttl.expiry: expired messages still delivered
+	EchoLongerTTL         bool // svc.ttl.response: echoes the TTL plus an hour
+	NoTopicReplace        bool // svc.topic.replace: same-topic messages both kept
+	AcceptInvalidTopic    bool // svc.topic.invalid: 201 for a bad Topic
+	AcceptMultipleUrgency bool // svc.urgency.multiple: 201 for two Urgency values
+	Limit413              int  // svc.size.413: 413 above this many octets
+	AcceptGone            bool // svc.gone: 201 for a deleted subscription
+	NoRetryAfter          bool // svc.rate.retry_after: 429 without Retry-After
+	IgnoreVAPID           bool // svc.vapid.status: VAPID faults accepted
+	CountingEndpoints     bool // svc.endpoint.entropy: sub-000001, sub-000002, …
 }

@@ -85,6 +85,16 @@ type subscription struct {
 	messages []Message
 	dropped  int
 	script   []Answer
+	expired  bool // deleted by expiry (404) rather than unsubscribed (410)
+
+	// The user agent's side (delivery.go).
+	offline   bool
+	threshold string
+	queue     []*pending
+	inbox     []Delivery
+	arrived   chan struct{} // closed when the inbox gets a message
+	counts    Counts
+	rate      *rateLimit
 }
 
 // An Answer is a scripted answer to a push: a status, headers and a body
@@ -160,6 +170,11 @@ func (s *Server) NewSubscription(opts SubscriptionOptions) (*Subscription, error
 		return nil, err
 	}
 	id := newID()
+	if s.Misbehave.CountingEndpoints {
+		s.mu.Lock()
+		id = fmt.Sprintf("sub-%06d", len(s.subs)+1)
+		s.mu.Unlock()
+	}
 	base := s.base()
 	if opts.Host != "" {
 		scheme, _, _ := strings.Cut(s.url, "://")
@@ -180,15 +195,22 @@ func (s *Server) NewSubscription(opts SubscriptionOptions) (*Subscription, error
 // ErrNoSubscription is returned for an ID the server never handed out.
 var ErrNoSubscription = errors.New("no such subscription")
 
-// DeleteSubscription ends a subscription: later pushes get 410 Gone.
-func (s *Server) DeleteSubscription(id string) error {
+// DeleteSubscription ends a subscription as an unsubscribe does: later
+// pushes get 410 Gone.
+func (s *Server) DeleteSubscription(id string) error { return s.end(id, false) }
+
+// ExpireSubscription ends a subscription as if it had expired: later pushes
+// get 404 Not Found.
+func (s *Server) ExpireSubscription(id string) error { return s.end(id, true) }
+
+func (s *Server) end(id string, expired bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sub, ok := s.subs[id]
 	if !ok {
 		return ErrNoSubscription
 	}
-	sub.deleted = true
+	sub.deleted, sub.expired = true, expired
 	return nil
 }
 
@@ -203,12 +225,9 @@ func (s *Server) Messages(id string) ([]Message, error) {
 	return append([]Message(nil), sub.messages...), nil
 }
 
-// record keeps m for subscription sub, dropping the oldest past the limit.
-func (s *Server) record(sub *subscription, m *Message) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq++
-	m.ID = fmt.Sprintf("%s.%d", sub.ID, s.seq)
+// recordLocked keeps m for subscription sub, dropping the oldest past the
+// limit. The caller holds s.mu.
+func (s *Server) recordLocked(sub *subscription, m *Message) {
 	keep := s.KeepMessages
 	if keep <= 0 {
 		keep = DefaultKeepMessages
@@ -221,6 +240,15 @@ func (s *Server) record(sub *subscription, m *Message) {
 	sub.messages = append(sub.messages, *m)
 }
 
+// goneStatus is what a push to a deleted subscription gets: 404 for one
+// that expired, 410 for one that was unsubscribed.
+func (sub *subscription) goneStatus() int {
+	if sub.expired {
+		return http.StatusNotFound
+	}
+	return http.StatusGone
+}
+
 // message finds a message by its ID, "<subscription>.<n>".
 func (s *Server) message(id string) (Message, bool) {
 	i := s.find(id)
@@ -230,15 +258,19 @@ func (s *Server) message(id string) (Message, bool) {
 	return *i, true
 }
 
-// cancel marks a message cancelled.
+// cancel marks a message cancelled and takes it out of the queue if it is
+// still waiting there.
 func (s *Server) cancel(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := s.findLocked(id)
-	if m != nil {
-		m.Cancelled = true
+	if m == nil {
+		return false
 	}
-	return m != nil
+	m.Cancelled = true
+	subID, _, _ := strings.Cut(id, ".")
+	s.cancelQueuedLocked(s.subs[subID], id)
+	return true
 }
 
 func (s *Server) find(id string) *Message {

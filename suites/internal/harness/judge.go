@@ -42,7 +42,12 @@ func (h *Harness) JudgeExercised(id, notExercised string, runs ...*Run) {
 
 // Record gives requirement id the worst verdict of scenarios, as Judge does,
 // for specs that judge runs in their own way.
-func (h *Harness) Record(id string, scenarios []reports.Scenario) {
+func (h *Harness) Record(id string, scenarios []reports.Scenario) { Record(id, scenarios) }
+
+// Record gives requirement id the worst verdict of scenarios, records it as
+// the spec's report entry, fails the spec on FAIL and skips it when the
+// requirement is UNSUPPORTED.
+func Record(id string, scenarios []reports.Scenario) {
 	e := reports.Entry{Requirement: id, Scenarios: scenarios}
 	var unsupported []string
 	for _, s := range scenarios {

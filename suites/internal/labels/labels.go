@@ -32,7 +32,7 @@ var registry = map[string]bool{
 	"RFC:6454": true, "RFC:7515": true, "RFC:7518": true, "RFC:7519": true,
 	"RFC:8030": true, "RFC:8188": true, "RFC:8291": true, "RFC:8292": true, "RFC:9112": true,
 	"RFC:draft":  true,
-	"Level:MUST": true, "Level:SHOULD": true, "Level:MAY": true, "Level:policy": true,
+	"Level:MUST": true, "Level:MUST NOT": true, "Level:SHOULD": true, "Level:MAY": true, "Level:policy": true,
 	"Level:vendor": true, "Level:interop": true,
 	"vendor:apple": true, "vendor:fcm": true, "vendor:mozilla": true, "vendor:wns": true,
 	Slow: true, Browser: true, Load: true,
