@@ -440,4 +440,3 @@ func TestNoMessageLost(t *testing.T) {
 		t.Errorf("answers %v: some messages were refused", statuses)
 	}
 }
-

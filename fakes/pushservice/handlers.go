@@ -157,7 +157,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &tooBig) {
 			v.render(w, http.StatusRequestEntityTooLarge, []checks.Finding{{
 				Requirement: "body.size", Verdict: checks.Warn,
-				Detail:      fmt.Sprintf("the body is over %d octets", maxBody)}}, "")
+				Detail: fmt.Sprintf("the body is over %d octets", maxBody)}}, "")
 		}
 		return // the client went away
 	}
