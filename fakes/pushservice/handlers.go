@@ -188,7 +188,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 	adm := s.accept(sub, m, status, d, isScripted)
 
 	s.logger().Debug("push", "subscription", id, "status", m.Status, "octets", len(body),
-		"encoding", res.Encoding)
+		"encoding", res.Encoding, "profile", v.name)
 	if s.OnMessage != nil {
 		s.OnMessage(*m)
 	}

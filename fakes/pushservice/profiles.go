@@ -16,6 +16,8 @@ import (
 // words. The shapes follow each service's documentation as of 2026; the
 // texts are pushspec's own.
 type vendor struct {
+	// name is the profile's name, as --profile takes it.
+	name string
 	// bodyLimit: 413 above it.
 	bodyLimit int
 	// maxTTL clamps the TTL kept and echoed; 0 keeps it as asked.
@@ -39,10 +41,11 @@ func (s *Server) vendor() vendor {
 }
 
 func vendorOf(p checks.Profile) vendor {
-	v := vendor{bodyLimit: 4096, throttle: 429, render: renderFindings,
+	v := vendor{name: "rfc", bodyLimit: 4096, throttle: 429, render: renderFindings,
 		remap: func(s int, _ []checks.Finding) int { return s }}
 	switch p {
 	case checks.ProfileFCM:
+		v.name = "fcm"
 		v.render = renderFCM
 		v.remap = func(status int, _ []checks.Finding) int {
 			if status == 401 {
@@ -51,6 +54,7 @@ func vendorOf(p checks.Profile) vendor {
 			return status
 		}
 	case checks.ProfileMozilla:
+		v.name = "mozilla"
 		v.bodyLimit, v.maxTTL, v.ignoreUrgency = 5630, 30*24*3600, true
 		v.render = renderMozilla
 		v.remap = func(status int, _ []checks.Finding) int {
@@ -60,8 +64,10 @@ func vendorOf(p checks.Profile) vendor {
 			return status
 		}
 	case checks.ProfileApple:
+		v.name = "apple"
 		v.render = renderApple
 	case checks.ProfileWNS:
+		v.name = "wns"
 		v.throttle = 406
 		v.render = renderWNS
 		v.remap = func(status int, why []checks.Finding) int {
