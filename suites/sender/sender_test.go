@@ -27,9 +27,11 @@ func answered(ctx SpecContext, statuses ...int) []*harness.Run {
 var every = []int{201, 202, 400, 401, 403, 404, 410, 413, 429, 500}
 
 var _ = Describe("RFC 8030 §5 and §7.3 the push service's answer", func() {
-	It("reports 201 and 202 as success, and nothing else", labels.For("client.status.success"),
-		func(ctx SpecContext) {
-			h.JudgeAnswers("client.status.success", answered(ctx, every...)...)
+	It("reports 201 and 202 as success, and nothing else: not a reset connection either",
+		labels.For("client.status.success"), func(ctx SpecContext) {
+			runs := append(answered(ctx, every...),
+				h.RunAll(ctx, harness.Reset, harness.GoAway, harness.Delayed)...)
+			h.JudgeAnswers("client.status.success", runs...)
 		}, timeout)
 
 	It("reports 404 and 410 as a subscription gone", labels.For("client.status.gone"),

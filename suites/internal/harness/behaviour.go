@@ -27,18 +27,23 @@ func (h *Harness) JudgeAnswers(id string, runs ...*Run) {
 			s.Verdict, s.Detail = checks.Unsupported, r.Unsupported
 		case brokeDown(r) != "":
 			s.Verdict, s.Detail = checks.Fail, brokeDown(r)
-		case len(r.Messages) < len(r.Results):
+		case len(r.Messages) < len(r.Results) && len(r.Case.Faults) == 0:
 			s.Verdict, s.Detail = checks.Fail, "the sender sent nothing for a valid request: "+
 				orNone(s.Error)
 		default:
 			var fs []checks.Finding
 			for i, res := range r.Results {
-				a := r.Case.Answers[i]
-				retry := int(webpush.ParseRetryAfter(a.Header.Get("Retry-After"),
-					r.Messages[i].Received).Seconds())
-				fs = append(fs, checks.CheckAnswer(checks.Answer{Status: a.Status,
-					RetryAfter: retry, Outcome: string(res.Outcome), ReportedStatus: res.Status,
-					ReportedRetryAfter: res.RetryAfter}, h.Profile)...)
+				a := checks.Answer{Outcome: string(res.Outcome), ReportedStatus: res.Status,
+					ReportedRetryAfter: res.RetryAfter}
+				if i < len(r.Case.Answers) {
+					sa := r.Case.Answers[i]
+					a.Status = sa.Status
+					a.RetryAfter = int(webpush.ParseRetryAfter(sa.Header.Get("Retry-After"),
+						r.Messages[i].Received).Seconds())
+				} else if i < len(r.Messages) {
+					a.Status = r.Messages[i].Status // what the fake answered
+				}
+				fs = append(fs, checks.CheckAnswer(a, h.Profile)...)
 			}
 			f, ok := checks.Worst(fs, id)
 			if !ok {

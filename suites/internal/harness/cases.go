@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/pushspec/pushspec/fakes/pushservice"
 	"github.com/pushspec/pushspec/webpush"
@@ -133,3 +134,17 @@ func mustParse(s string) *url.URL {
 	}
 	return u
 }
+
+// Reset is a case whose connection the fake drops mid-request: no answer,
+// so the sender must not report success.
+var Reset = Case{Name: "the connection is reset", Payload: []byte("reset"), TTL: 60,
+	Faults: []pushservice.Fault{{Reset: true}}}
+
+// GoAway is a case whose first answer (201) closes the connection (an
+// HTTP/2 GOAWAY); the second message must go over a new one.
+var GoAway = Case{Name: "GOAWAY after the first message", Payload: []byte("goaway"), TTL: 60,
+	Count: 2, Faults: []pushservice.Fault{{GoAway: true}}}
+
+// Delayed is a case whose answer the fake holds back for two seconds.
+var Delayed = Case{Name: "the answer comes after 2 s", Payload: []byte("slow"), TTL: 60,
+	Faults: []pushservice.Fault{{Delay: pushservice.Duration(2 * time.Second)}}}

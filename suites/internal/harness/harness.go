@@ -136,6 +136,9 @@ type Case struct {
 	// Mutate, if set, changes the subscription handed to the sender: a
 	// broken key, for instance.
 	Mutate func(*webpush.Subscription)
+	// Faults, if set, are injected for the case's subscription before its
+	// messages go (see pushservice.Fault).
+	Faults []pushservice.Fault
 }
 
 func (c Case) count() int { return max(c.Count, 1) }
@@ -211,6 +214,12 @@ func (h *Harness) run(ctx context.Context, c Case) *Run {
 	}
 	if len(c.Answers) > 0 {
 		if err := h.Fake.Script(sub.ID, c.Answers...); err != nil {
+			ginkgo.Fail(err.Error())
+		}
+	}
+	for _, f := range c.Faults {
+		f.Subscription = sub.ID
+		if err := h.Fake.Inject(f); err != nil {
 			ginkgo.Fail(err.Error())
 		}
 	}
