@@ -75,7 +75,7 @@ func report(args []string, stdout, stderr io.Writer) error {
 			if len(runs) > 1 {
 				prefix = n.Dir + " "
 			}
-			for _, r := range checks.Catalogue() {
+			for _, r := range run.Requirements() {
 				fmt.Fprintf(stdout, "%s%s %s\n", prefix, r.ID, run.Verdict(r.ID).Verdict)
 			}
 		} else {
