@@ -13,12 +13,17 @@ import (
 
 // The probes, one per svc.* requirement.
 
-func created(ctx context.Context, s *Service) (checks.Finding, error) {
+// sendOne pushes one valid message with TTL 60 to a new subscription.
+func sendOne(ctx context.Context, s *Service, payload string) (*http.Response, error) {
 	sub, err := s.subscribe(ctx)
 	if err != nil {
-		return checks.Finding{}, err
+		return nil, err
 	}
-	resp, err := sub.send(ctx, "created", 60, "")
+	return sub.send(ctx, payload, 60, "")
+}
+
+func created(ctx context.Context, s *Service) (checks.Finding, error) {
+	resp, err := sendOne(ctx, s, "created")
 	if err != nil {
 		return checks.Finding{}, err
 	}
@@ -122,11 +127,7 @@ func ttlExpiry(ctx context.Context, s *Service) (checks.Finding, error) {
 }
 
 func ttlResponse(ctx context.Context, s *Service) (checks.Finding, error) {
-	sub, err := s.subscribe(ctx)
-	if err != nil {
-		return checks.Finding{}, err
-	}
-	resp, err := sub.send(ctx, "ttl", 60, "")
+	resp, err := sendOne(ctx, s, "ttl")
 	if err != nil {
 		return checks.Finding{}, err
 	}
