@@ -22,7 +22,9 @@ type Entry struct {
 // A Scenario is one case a sender was put through, as it bears on one
 // requirement.
 type Scenario struct {
-	Name    string         `json:"name"`
+	Name string `json:"name"`
+	// Asked says what the sender was asked to send.
+	Asked   string         `json:"asked,omitempty"`
 	Verdict checks.Verdict `json:"verdict"`
 	Detail  string         `json:"detail"`
 	// Sent is how many messages the sender was asked for, Received how many

@@ -75,7 +75,8 @@ func (h *Harness) JudgeRefusals(id string, runs ...*Run) {
 
 // base is a scenario's facts before a verdict.
 func (h *Harness) base(r *Run) reports.Scenario {
-	s := reports.Scenario{Name: r.Case.Name, Sent: len(r.Results), Received: len(r.Messages)}
+	s := reports.Scenario{Name: r.Case.Name, Asked: r.Case.Asked(), Sent: len(r.Results),
+		Received: len(r.Messages)}
 	s.Status, s.Outcome, s.Error = describeResults(r.Results)
 	if len(r.Messages) > 0 {
 		s.Request = map[string][]string(r.Messages[0].Header)

@@ -143,6 +143,29 @@ type Case struct {
 
 func (c Case) count() int { return max(c.Count, 1) }
 
+// Asked says what the sender is asked to send, for reports.
+func (c Case) Asked() string {
+	parts := []string{fmt.Sprintf("%d-octet payload", len(c.Payload)),
+		fmt.Sprintf("TTL %d", c.TTL)}
+	if c.Count > 1 {
+		parts[0] = fmt.Sprintf("%d × %s", c.Count, parts[0])
+	}
+	for _, kv := range [][2]string{{"urgency", c.Urgency}, {"topic", c.Topic},
+		{"encoding", c.Encoding}, {"scheme", c.Scheme}} {
+		if kv[1] != "" {
+			parts = append(parts, fmt.Sprintf("%s %q", kv[0], kv[1]))
+		}
+	}
+	if c.RecordSize != 0 {
+		parts = append(parts, fmt.Sprintf("record size %d", c.RecordSize))
+	}
+	parts = append(parts, fmt.Sprintf("sub %q", c.subject()))
+	if c.Host != "" {
+		parts = append(parts, "endpoint host "+c.Host)
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (c Case) subject() string {
 	if c.Subject == "" {
 		return DefaultSubject

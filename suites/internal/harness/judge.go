@@ -80,7 +80,8 @@ func Record(id string, scenarios []reports.Scenario) {
 // scenario judges one run for requirement id; ok is false when the run has
 // nothing to say about it.
 func (h *Harness) scenario(id string, r *Run) (reports.Scenario, bool) {
-	s := reports.Scenario{Name: r.Case.Name, Sent: len(r.Results), Received: len(r.Messages)}
+	s := reports.Scenario{Name: r.Case.Name, Asked: r.Case.Asked(), Sent: len(r.Results),
+		Received: len(r.Messages)}
 	s.Status, s.Outcome, s.Error = describeResults(r.Results)
 	if r.Unsupported != "" {
 		s.Verdict, s.Detail = checks.Unsupported, r.Unsupported
