@@ -25,6 +25,12 @@ OUT ?= reports/out
 FUZZTIME ?= 10s
 # GINKGO_FLAGS are passed to ginkgo, e.g. GINKGO_FLAGS=--label-filter=vapid.aud.origin
 GINKGO_FLAGS ?=
+# BENCH_COUNT and BENCHTIME set how often and how long make bench runs each benchmark.
+BENCH_COUNT ?= 6
+BENCHTIME ?= 1s
+# LOAD_FLAGS are added to pushspec load by make load and make load-compare.
+LOAD_FLAGS ?=
+VEGETA := $(GO) run github.com/tsenart/vegeta/v12@v12.13.0
 
 .DEFAULT_GOAL := help
 
@@ -50,7 +56,7 @@ conformance: deps ## run every suite against SENDER; reports in reports/out/SEND
 	@mkdir -p $(OUT)/$(SENDER_NAME)
 	@rm -f $(OUT)/$(SENDER_NAME)/report.json $(OUT)/$(SENDER_NAME)/junit.xml
 	-PUSHSPEC_SENDER='$(SENDER)' $(GINKGO) -r --keep-going --no-color --succinct \
-		--skip-package=service --output-dir=$(OUT)/$(SENDER_NAME) --json-report=report.json \
+		--skip-package=service,load --output-dir=$(OUT)/$(SENDER_NAME) --json-report=report.json \
 		--junit-report=junit.xml $(GINKGO_FLAGS) ./suites
 	$(PUSHSPEC) report $(OUT)/$(SENDER_NAME)
 
@@ -97,6 +103,11 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./webpush -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./webpush -run '^$$' -fuzz '^FuzzRecipient$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./fakes/pushservice -run '^$$' -fuzz '^FuzzControlAPI$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./loadgen -run '^$$' -fuzz '^FuzzParseSubscriptions$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./loadgen -run '^$$' -fuzz '^FuzzParseShard$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./loadgen -run '^$$' -fuzz '^FuzzParseModes$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./loadgen -run '^$$' -fuzz '^FuzzAddResults$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/pushspec -run '^$$' -fuzz '^FuzzParseTarget$$' -fuzztime $(FUZZTIME)
 
 .PHONY: known-faults
 known-faults: node-deps ## run each library and compare its non-PASS verdicts with senders/testdata/*.verdicts
@@ -121,8 +132,42 @@ example-python: ## unit-test the stdlib Python adapter and run it through every 
 serve-smoke: ## drive `pushspec serve --tls` with curl and a plain Node sender
 	bash examples/serve-smoke.sh
 
+.PHONY: bench
+bench: ## benchmark the hot path against webpush-go and the crypto floor in one run; print the ratios
+	@mkdir -p $(OUT)/bench
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -benchtime $(BENCHTIME) \
+		./benchmarks | tee $(OUT)/bench/bench.txt
+	$(GO) tool benchstat -col '/sender@(webpush-go pushspec)' -filter '.name:Send' \
+		$(OUT)/bench/bench.txt
+	$(GO) run ./benchmarks/benchratio $(OUT)/bench/bench.txt | tee $(OUT)/bench/ratio.txt
+
+.PHONY: bench-quick
+bench-quick: ## make bench in seconds: the benchmarks run and the ratios print (numbers not to trust)
+	$(MAKE) --no-print-directory bench BENCH_COUNT=1 BENCHTIME=300x
+
+.PHONY: load
+load: chromium ## a 10 s load run against the fake; reports in reports/out/load; load.html checked in Chromium
+	@mkdir -p $(OUT)/load
+	$(PUSHSPEC) load --duration 10s --rate 1000 --out $(OUT)/load $(LOAD_FLAGS)
+	$(VEGETA) report $(OUT)/load/results.bin
+	PUSHSPEC_LOAD_HTML=$(abspath $(OUT)/load/load.html) PUSHSPEC_REQUIRE_CHROMIUM=1 \
+		$(GO) test -count=1 -run '^TestLoadHTMLInChromium$$' -v ./loadgen
+
+.PHONY: load-compare
+load-compare: ## the three modes at full speed against the fake, one run; ratios in reports/out/load-compare
+	@mkdir -p $(OUT)/load-compare
+	$(PUSHSPEC) load --mode constant,pre-encrypted,inline --rate 0 --requests 40000 \
+		--queue 40000 --duration 30s --skip-inspection --out $(OUT)/load-compare $(LOAD_FLAGS)
+
+.PHONY: load-suite
+load-suite: ## the load suite: no message lost or doubled at a steady rate; the fake's capacity
+	@mkdir -p $(OUT)/load-suite
+	$(GINKGO) -v --no-color --output-dir=$(OUT)/load-suite --json-report=report.json \
+		--junit-report=junit.xml ./suites/load
+
 .PHONY: test
-test: vet unit conformance service known-faults broken-adapters example-python serve-smoke fuzz ## everything CI runs
+test: vet unit conformance service known-faults broken-adapters example-python serve-smoke \
+	load-suite load bench-quick fuzz ## everything CI runs
 
 .PHONY: clean
 clean: ## remove reports/out and bin

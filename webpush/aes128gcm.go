@@ -4,12 +4,11 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdh"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Sizes of the aes128gcm content coding (RFC 8188, RFC 8291 §4).
@@ -103,20 +102,16 @@ func ParseHeader(body []byte) (Header, []byte, error) {
 	return h, body[fixed+idlen:], nil
 }
 
-// hmacSHA256 returns HMAC-SHA-256(key, parts...).
-func hmacSHA256(key []byte, parts ...[]byte) []byte {
-	m := hmac.New(sha256.New, key)
-	for _, p := range parts {
-		m.Write(p)
-	}
-	return m.Sum(nil)
-}
-
 // WebPushIKM derives the input keying material of RFC 8291 §3.3 from the
 // ECDH secret, the authentication secret and both public keys: one HKDF
 // extract with auth as salt, one expand with "WebPush: info" as info.
 func WebPushIKM(ecdhSecret, auth, uaPublic, asPublic []byte) []byte {
-	return hmacSHA256(hmacSHA256(auth, ecdhSecret), keyInfo(uaPublic, asPublic), []byte{1})
+	sc := getScratch()
+	defer putScratch(sc)
+	var prkKey, ikm [32]byte
+	prkKey, sc.buf = hmacInto(sc.buf, auth, ecdhSecret)
+	ikm, sc.buf = hmacInto(sc.buf, prkKey[:], keyInfoPrefixBytes, uaPublic, asPublic, one)
+	return ikm[:]
 }
 
 // keyInfo is the HKDF info of RFC 8291 §3.4: "WebPush: info" 0x00 ua as.
@@ -130,14 +125,12 @@ func keyInfo(uaPublic, asPublic []byte) []byte {
 // DeriveContentKeys derives the 16-octet content-encryption key and the
 // 12-octet nonce from the IKM and salt (RFC 8188 §2.2, §2.3).
 func DeriveContentKeys(ikm, salt []byte) (cek, nonce []byte) {
-	return contentKeys(hmacSHA256(salt, ikm))
-}
-
-// contentKeys expands the PRK of RFC 8188 §2.2 into the key and nonce.
-func contentKeys(prk []byte) (cek, nonce []byte) {
-	cek = hmacSHA256(prk, []byte(cekInfo))[:16]
-	nonce = hmacSHA256(prk, []byte(nonceInfo))[:12]
-	return cek, nonce
+	sc := getScratch()
+	defer putScratch(sc)
+	var prk [32]byte
+	prk, sc.buf = sc.contentPRK(ikm, salt)
+	sc.expand(prk[:])
+	return append([]byte(nil), sc.cek[:]...), append([]byte(nil), sc.nonce[:]...)
 }
 
 func newGCM(cek []byte) (cipher.AEAD, error) {
@@ -152,6 +145,9 @@ func newGCM(cek []byte) (cipher.AEAD, error) {
 // 96-bit big-endian integer (RFC 8188 §2.3).
 func recordNonce(dst, nonce []byte, seq uint64) []byte {
 	dst = append(dst[:0], nonce...)
+	if seq == 0 {
+		return dst
+	}
 	var s [8]byte
 	binary.BigEndian.PutUint64(s[:], seq)
 	for i := range s {
@@ -164,44 +160,43 @@ func recordNonce(dst, nonce []byte, seq uint64) []byte {
 // every record but the last carries rs−17 octets and delimiter 0x01; the
 // last carries the rest, delimiter 0x02 and padding zero octets, which must
 // fit in it. This is RFC 8188 in general; Web Push uses one record.
+// Each record is sealed in place in dst, which grows once.
 func SealRecords(dst, cek, nonce []byte, rs int, plaintext []byte, padding int) ([]byte, error) {
 	if rs < MinRecordSize {
 		return nil, fmt.Errorf("sealing records: rs %d is below %d: %w", rs, MinRecordSize,
 			ErrRecordSize)
+	}
+	per := rs - TagSize - 1
+	records := len(plaintext)/per + 1
+	if len(plaintext)%per == 0 && len(plaintext) > 0 {
+		records--
+	}
+	last := len(plaintext) - (records-1)*per
+	if last+1+padding+TagSize > rs {
+		return nil, fmt.Errorf("sealing records: %d octets of padding do not fit the "+
+			"last record of rs %d: %w", padding, rs, ErrRecordSize)
 	}
 	gcm, err := newGCM(cek)
 	if err != nil {
 		return nil, fmt.Errorf("sealing records: %w", err)
 	}
 
-	per := rs - TagSize - 1
-	var n []byte
-	buf := make([]byte, 0, rs)
-	for seq := uint64(0); ; seq++ {
-		chunk := plaintext
-		last := len(chunk) <= per
-		if !last {
-			chunk = chunk[:per]
-		}
+	dst = slices.Grow(dst, len(plaintext)+records*(1+TagSize)+padding)
+	var n [12]byte
+	for seq := 0; seq < records; seq++ {
+		chunk := plaintext[:min(per, len(plaintext))]
 		plaintext = plaintext[len(chunk):]
-
-		buf = append(buf[:0], chunk...)
-		if !last {
-			buf = append(buf, 1)
+		start := len(dst)
+		dst = append(dst, chunk...)
+		if seq < records-1 {
+			dst = append(dst, 1)
 		} else {
-			if len(chunk)+1+padding+TagSize > rs {
-				return nil, fmt.Errorf("sealing records: %d octets of padding do not fit the "+
-					"last record of rs %d: %w", padding, rs, ErrRecordSize)
-			}
-			buf = append(buf, 2)
-			buf = append(buf, make([]byte, padding)...)
+			dst = append(dst, 2)
+			dst = append(dst, make([]byte, padding)...)
 		}
-		n = recordNonce(n, nonce, seq)
-		dst = gcm.Seal(dst, n, buf, nil)
-		if last {
-			return dst, nil
-		}
+		dst = gcm.Seal(dst[:start], recordNonce(n[:0], nonce, uint64(seq)), dst[start:], nil)
 	}
+	return dst, nil
 }
 
 // OpenRecords decrypts the records of an aes128gcm body with record size rs
@@ -282,16 +277,18 @@ func Encrypt(r *Recipient, plaintext []byte, o *EncryptOptions) ([]byte, error) 
 }
 
 // AppendEncrypt is Encrypt appending the body to dst, for callers that reuse
-// buffers.
+// buffers. Per message it makes one ephemeral key, one ECDH secret, the
+// five HMACs of the key derivation and one AES-GCM seal, and it allocates
+// only the body (when dst is short), the keys and the cipher.
 func AppendEncrypt(dst []byte, r *Recipient, plaintext []byte, o *EncryptOptions) ([]byte, error) {
-	if o == nil {
-		o = &EncryptOptions{}
+	rs, padding := DefaultRecordSize, 0
+	if o != nil {
+		if o.RecordSize != 0 {
+			rs = o.RecordSize
+		}
+		padding = o.Padding
 	}
-	rs := o.RecordSize
-	if rs == 0 {
-		rs = DefaultRecordSize
-	}
-	if err := checkSizes(len(plaintext), o.Padding, rs); err != nil {
+	if err := checkSizes(len(plaintext), padding, rs); err != nil {
 		return nil, err
 	}
 
@@ -299,17 +296,34 @@ func AppendEncrypt(dst []byte, r *Recipient, plaintext []byte, o *EncryptOptions
 	if err != nil {
 		return nil, err
 	}
-	salt, err := saltFor(o)
+	asPublic := eph.PublicKey().Bytes()
+
+	dst = slices.Grow(dst, HeaderSize+len(plaintext)+1+padding+TagSize)
+	start := len(dst)
+	dst = dst[:start+SaltSize]
+	salt := dst[start:]
+	if err := readSalt(salt, o); err != nil {
+		return nil, err
+	}
+	dst = binary.BigEndian.AppendUint32(dst, uint32(rs))
+	dst = append(dst, byte(len(asPublic)))
+	dst = append(dst, asPublic...)
+
+	sc := getScratch()
+	defer putScratch(sc)
+	sc.deriveAES128GCM(secret, r.Auth, r.P256DHBytes, asPublic, salt)
+	gcm, err := newGCM(sc.cek[:])
 	if err != nil {
 		return nil, err
 	}
 
-	asPublic := eph.PublicKey().Bytes()
-	ikm := WebPushIKM(secret, r.Auth, r.P256DHBytes, asPublic)
-	cek, nonce := DeriveContentKeys(ikm, salt)
-
-	dst = Header{Salt: salt, RecordSize: uint32(rs), KeyID: asPublic}.Append(dst)
-	return SealRecords(dst, cek, nonce, rs, plaintext, o.Padding)
+	// One record, sealed in place: plaintext, delimiter 0x02, zero padding.
+	body := len(dst)
+	dst = append(dst, plaintext...)
+	dst = append(dst, 2)
+	dst = dst[:len(dst)+padding]
+	clear(dst[len(dst)-padding:])
+	return gcm.Seal(dst[:body], sc.nonce[:], dst[body:], nil), nil
 }
 
 // checkSizes refuses what cannot go in one record of one 4096-octet body.
@@ -338,7 +352,10 @@ func checkSizes(payload, padding, rs int) error {
 }
 
 func ephemeralSecret(r *Recipient, o *EncryptOptions) (*ecdh.PrivateKey, []byte, error) {
-	eph := o.Ephemeral
+	var eph *ecdh.PrivateKey
+	if o != nil {
+		eph = o.Ephemeral
+	}
 	if eph == nil {
 		var err error
 		if eph, err = ecdh.P256().GenerateKey(o.rand()); err != nil {
@@ -352,17 +369,31 @@ func ephemeralSecret(r *Recipient, o *EncryptOptions) (*ecdh.PrivateKey, []byte,
 	return eph, secret, nil
 }
 
-func saltFor(o *EncryptOptions) ([]byte, error) {
-	if o.Salt != nil {
+// readSalt fills salt with o.Salt, or with fresh random octets.
+func readSalt(salt []byte, o *EncryptOptions) error {
+	if o != nil && o.Salt != nil {
 		if len(o.Salt) != SaltSize {
-			return nil, fieldErr("salt", "must be 16 octets", "RFC 8188 §2.1",
+			return fieldErr("salt", "must be 16 octets", "RFC 8188 §2.1",
 				fmt.Sprintf("%d octets", len(o.Salt)))
 		}
-		return o.Salt, nil
+		copy(salt, o.Salt)
+		return nil
 	}
+	if o == nil || o.Rand == nil {
+		rand.Read(salt) // never fails (crypto/rand, Go 1.24)
+		return nil
+	}
+	if _, err := io.ReadFull(o.Rand, salt); err != nil {
+		return fmt.Errorf("generating salt: %w", err)
+	}
+	return nil
+}
+
+// saltFor returns o.Salt, or a fresh random salt.
+func saltFor(o *EncryptOptions) ([]byte, error) {
 	salt := make([]byte, SaltSize)
-	if _, err := io.ReadFull(o.rand(), salt); err != nil {
-		return nil, fmt.Errorf("generating salt: %w", err)
+	if err := readSalt(salt, o); err != nil {
+		return nil, err
 	}
 	return salt, nil
 }

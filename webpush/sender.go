@@ -1,13 +1,14 @@
 package webpush
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -76,13 +77,7 @@ type Sender struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	mu     sync.Mutex
-	tokens map[string]cachedToken
-}
-
-type cachedToken struct {
-	token, authorization string
-	exp, refresh         time.Time
+	tokens tokenCache
 }
 
 func (s *Sender) now() time.Time {
@@ -119,11 +114,17 @@ func (s *Sender) SendTo(ctx context.Context, r *Recipient, m Message) (*Response
 	}
 	defer resp.Body.Close()
 
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
-	if err != nil {
-		return nil, fmt.Errorf("reading the answer of %s: %w", r.Audience, err)
+	// Read at most maxResponseBody, then drain as much again so that the
+	// connection can be reused. A 201 usually has no body at all.
+	var body []byte
+	if resp.ContentLength != 0 {
+		lr := &io.LimitedReader{R: resp.Body, N: maxResponseBody}
+		if body, err = io.ReadAll(lr); err != nil {
+			return nil, fmt.Errorf("reading the answer of %s: %w", r.Audience, err)
+		}
+		lr.N = maxResponseBody
+		_, _ = io.Copy(io.Discard, lr)
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
 	return &Response{
 		StatusCode: resp.StatusCode,
 		Location:   resp.Header.Get("Location"),
@@ -133,46 +134,75 @@ func (s *Sender) SendTo(ctx context.Context, r *Recipient, m Message) (*Response
 	}, nil
 }
 
-// NewRequest builds the HTTP request that pushes m to r: encrypted body,
-// TTL, Urgency, Topic, Content-Encoding and VAPID headers.
-func (s *Sender) NewRequest(ctx context.Context, r *Recipient, m Message) (*http.Request, error) {
-	if err := checkMessage(&m); err != nil {
-		return nil, err
-	}
-	opts := &EncryptOptions{RecordSize: m.RecordSize, Padding: m.Padding}
+// A Push is one push message ready to go out: the endpoint to POST to,
+// the headers (TTL, Content-Encoding, VAPID and the optional ones) and the
+// encrypted body. NewRequest wraps it in an http.Request; a load generator
+// hands it to its own HTTP client.
+type Push struct {
+	Endpoint string
+	Header   http.Header
+	Body     []byte
+}
 
-	h := make(http.Header, 8)
+// Header names as http.Header keys them (canonical form).
+const (
+	hdrAuthorization   = "Authorization"
+	hdrContentEncoding = "Content-Encoding"
+	hdrCryptoKey       = "Crypto-Key"
+	hdrEncryption      = "Encryption"
+	hdrTTL             = "Ttl"
+	hdrTopic           = "Topic"
+	hdrUrgency         = "Urgency"
+)
+
+// Prepare encrypts m for r and signs it: everything NewRequest does except
+// building the http.Request. Input that breaks the protocol is refused with
+// a *FieldError.
+func (s *Sender) Prepare(r *Recipient, m Message) (Push, error) {
+	if err := checkMessage(&m); err != nil {
+		return Push{}, err
+	}
+
+	// All header values share one backing array: one allocation.
+	vals := make([]string, 0, 6)
+	value := func(v string) []string {
+		vals = append(vals, v)
+		return vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	h := make(http.Header, 6)
+
 	var body []byte
 	cryptoKey := ""
+	opts := EncryptOptions{RecordSize: m.RecordSize, Padding: m.Padding}
 	if m.Encoding == AESGCM {
-		msg, err := EncryptAESGCM(r, m.Payload, opts)
+		msg, err := EncryptAESGCM(r, m.Payload, &opts)
 		if err != nil {
-			return nil, err
+			return Push{}, err
 		}
 		body = msg.Body
-		h["Encryption"] = []string{msg.EncryptionHeader()}
+		h[hdrEncryption] = value(msg.EncryptionHeader())
 		cryptoKey = msg.CryptoKeyHeader()
 	} else {
 		var err error
-		if body, err = Encrypt(r, m.Payload, opts); err != nil {
-			return nil, err
+		if body, err = AppendEncrypt(nil, r, m.Payload, &opts); err != nil {
+			return Push{}, err
 		}
 	}
-	h["Content-Encoding"] = []string{string(encodingOrDefault(m.Encoding))}
-	h["Ttl"] = []string{strconv.Itoa(m.TTL)}
+	h[hdrContentEncoding] = value(string(encodingOrDefault(m.Encoding)))
+	h[hdrTTL] = value(strconv.Itoa(m.TTL))
 	if m.Urgency != "" {
-		h["Urgency"] = []string{string(m.Urgency)}
+		h[hdrUrgency] = value(string(m.Urgency))
 	}
 	if m.Topic != "" {
-		h["Topic"] = []string{m.Topic}
+		h[hdrTopic] = value(m.Topic)
 	}
 
 	if s.VAPID != nil {
 		auth, err := s.authorization(r.Audience)
 		if err != nil {
-			return nil, err
+			return Push{}, err
 		}
-		h["Authorization"] = []string{auth}
+		h[hdrAuthorization] = value(auth)
 		if s.Scheme == SchemeWebPush {
 			if cryptoKey != "" {
 				cryptoKey += ";"
@@ -181,17 +211,85 @@ func (s *Sender) NewRequest(ctx context.Context, r *Recipient, m Message) (*http
 		}
 	}
 	if cryptoKey != "" {
-		h["Crypto-Key"] = []string{cryptoKey}
+		h[hdrCryptoKey] = value(cryptoKey)
 	}
-
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.Endpoint,
-		bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("building request: %w", err)
-	}
-	req.Header = h
-	return req, nil
+	return Push{Endpoint: r.Endpoint, Header: h, Body: body}, nil
 }
+
+// NewRequest builds the HTTP request that pushes m to r: encrypted body,
+// TTL, Urgency, Topic, Content-Encoding and VAPID headers.
+func (s *Sender) NewRequest(ctx context.Context, r *Recipient, m Message) (*http.Request, error) {
+	p, err := s.Prepare(r, m)
+	if err != nil {
+		return nil, err
+	}
+	return p.Request(ctx, r)
+}
+
+// Request builds the POST request of p. The Recipient, if non-nil, lends
+// its endpoint parsed once, which saves parsing it again.
+func (p Push) Request(ctx context.Context, r *Recipient) (*http.Request, error) {
+	// The request, its URL and its body are one allocation.
+	pr := &pushRequest{body: pushBody{b: p.Body}}
+	if r != nil && r.url != nil && r.Endpoint == p.Endpoint {
+		pr.url = *r.url
+	} else {
+		u, err := url.Parse(p.Endpoint)
+		if err != nil {
+			return nil, fmt.Errorf("building request: parsing endpoint: %w", err)
+		}
+		pr.url = *u
+	}
+	pr.req = http.Request{
+		Method:        http.MethodPost,
+		URL:           &pr.url,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        p.Header,
+		Body:          &pr.body,
+		GetBody:       pr.body.again,
+		ContentLength: int64(len(p.Body)),
+		Host:          pr.url.Host,
+	}
+	if ctx != context.Background() {
+		return pr.req.WithContext(ctx), nil
+	}
+	return &pr.req, nil
+}
+
+type pushRequest struct {
+	req  http.Request
+	url  url.URL
+	body pushBody
+}
+
+// pushBody is a request body over a byte slice that the client may read
+// again (for a retry on a new connection) through GetBody.
+type pushBody struct {
+	b   []byte
+	off int
+}
+
+func (pb *pushBody) Read(p []byte) (int, error) {
+	if pb.off >= len(pb.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, pb.b[pb.off:])
+	pb.off += n
+	return n, nil
+}
+
+// WriteTo lets net/http write the body in one call.
+func (pb *pushBody) WriteTo(w io.Writer) (int64, error) {
+	n, err := w.Write(pb.b[pb.off:])
+	pb.off += n
+	return int64(n), err
+}
+
+func (pb *pushBody) Close() error { return nil }
+
+func (pb *pushBody) again() (io.ReadCloser, error) { return &pushBody{b: pb.b}, nil }
 
 func encodingOrDefault(e Encoding) Encoding {
 	if e == "" {
@@ -200,17 +298,81 @@ func encodingOrDefault(e Encoding) Encoding {
 	return e
 }
 
+// A tokenCache holds the Authorization value of each (VAPID key, audience)
+// and the time to sign a new one. Reads take no lock: they load an
+// immutable map; a writer copies it under mu. Tokens change once per
+// audience per half lifetime, so copying is cheap.
+type tokenCache struct {
+	m  atomic.Pointer[map[tokenKey]*cachedToken]
+	mu sync.Mutex
+}
+
+// tokenKey is what a token depends on besides the clock.
+type tokenKey struct {
+	key      *VAPIDKey
+	audience string
+	subject  string
+	scheme   Scheme
+}
+
+type cachedToken struct {
+	token, authorization string
+	exp, refresh         time.Time
+}
+
+func (c *tokenCache) get(k tokenKey, now time.Time) (*cachedToken, bool) {
+	m := c.m.Load()
+	if m == nil {
+		return nil, false
+	}
+	t, ok := (*m)[k]
+	if !ok || !now.Before(t.refresh) {
+		return nil, false
+	}
+	return t, true
+}
+
+// putLocked stores t for k; c.mu must be held.
+func (c *tokenCache) putLocked(k tokenKey, t *cachedToken) {
+	old := c.m.Load()
+	next := make(map[tokenKey]*cachedToken, 1)
+	if old != nil {
+		next = make(map[tokenKey]*cachedToken, len(*old)+1)
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	next[k] = t
+	c.m.Store(&next)
+}
+
+// Authorization returns the value of the Authorization header for
+// audience (an endpoint's origin, Recipient.Audience): a token from the
+// cache, or a new one when the cached one has less than half its lifetime
+// left. Prepare and NewRequest call it; it is exported for callers that
+// build their own requests. It needs s.VAPID.
+func (s *Sender) Authorization(audience string) (string, error) {
+	if s.VAPID == nil {
+		return "", fieldErr("vapid key", "must be set to sign a token", "RFC 8292 §3", "")
+	}
+	return s.authorization(audience)
+}
+
 // authorization returns the Authorization value for audience, signing a new
-// token only when the cached one has less than half its lifetime left.
+// token only when the cached one has less than half its lifetime left. One
+// caller signs; the others wait for it rather than sign too.
 func (s *Sender) authorization(audience string) (string, error) {
+	k := tokenKey{key: s.VAPID, audience: audience, subject: s.Subject, scheme: s.Scheme}
 	now := s.now()
-	s.mu.Lock()
-	c, ok := s.tokens[audience]
-	s.mu.Unlock()
-	if ok && now.Before(c.refresh) {
-		return c.authorization, nil
+	if t, ok := s.tokens.get(k, now); ok {
+		return t.authorization, nil
 	}
 
+	s.tokens.mu.Lock()
+	defer s.tokens.mu.Unlock()
+	if t, ok := s.tokens.get(k, now); ok {
+		return t.authorization, nil
+	}
 	if s.Subject != "" {
 		if err := CheckSubject(s.Subject); err != nil {
 			return "", fieldErr("vapid subject", "must be one mailto: or https: URI: "+err.Error(),
@@ -230,19 +392,14 @@ func (s *Sender) authorization(audience string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c = cachedToken{
+	t := &cachedToken{
 		token:         token,
 		authorization: AuthorizationHeader(s.Scheme, token, s.VAPID.PublicKeyString()),
 		exp:           exp,
 		refresh:       now.Add(life / 2),
 	}
-	s.mu.Lock()
-	if s.tokens == nil {
-		s.tokens = make(map[string]cachedToken)
-	}
-	s.tokens[audience] = c
-	s.mu.Unlock()
-	return c.authorization, nil
+	s.tokens.putLocked(k, t)
+	return t.authorization, nil
 }
 
 // ParseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date

@@ -43,6 +43,8 @@ type Recipient struct {
 	P256DHBytes []byte
 	// Auth is the 16-octet authentication secret.
 	Auth []byte
+
+	url *url.URL // Endpoint parsed, when Recipient made it
 }
 
 // Recipient parses and validates s. The errors are *FieldError values that
@@ -82,6 +84,7 @@ func (s Subscription) Recipient() (*Recipient, error) {
 		P256DH:      pub,
 		P256DHBytes: p256dh,
 		Auth:        auth,
+		url:         u,
 	}, nil
 }
 

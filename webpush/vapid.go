@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Scheme is how a VAPID token travels: the "vapid" Authorization scheme of
@@ -122,13 +124,14 @@ func (k *VAPIDKey) Sign(c Claims) (string, error) {
 	sb.WriteString(EncodeBase64(payload))
 
 	digest := sha256.Sum256([]byte(sb.String()))
-	r, s, err := ecdsa.Sign(rand.Reader, k.priv, digest[:])
+	der, err := ecdsa.SignASN1(rand.Reader, k.priv, digest[:])
 	if err != nil {
 		return "", fmt.Errorf("signing token: %w", err)
 	}
 	var sig [64]byte
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
+	if !derToRS(sig[:], der) {
+		return "", fmt.Errorf("signing token: crypto/ecdsa returned a malformed signature")
+	}
 	sb.WriteByte('.')
 	sb.WriteString(EncodeBase64(sig[:]))
 	return sb.String(), nil
@@ -236,9 +239,56 @@ func VerifyToken(token string, k []byte, audience string, now time.Time) (Claims
 	return c, nil
 }
 
-// ecdsaVerifyRS verifies a 64-octet R‖S signature.
+// ecdsaVerifyRS verifies a 64-octet R‖S signature (RFC 7518 §3.4), as
+// crypto/ecdsa's DER form, which spares converting through big.Int.
 func ecdsaVerifyRS(pub *ecdsa.PublicKey, digest, sig []byte) bool {
-	r := new(big.Int).SetBytes(sig[:32])
-	s := new(big.Int).SetBytes(sig[32:])
-	return ecdsa.Verify(pub, digest, r, s)
+	var b cryptobyte.Builder
+	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		addASN1Unsigned(b, sig[:32])
+		addASN1Unsigned(b, sig[32:])
+	})
+	der, err := b.Bytes()
+	return err == nil && ecdsa.VerifyASN1(pub, digest, der)
+}
+
+// addASN1Unsigned adds the big-endian unsigned integer n as a DER INTEGER:
+// leading zeros dropped, a zero octet added when the high bit is set.
+func addASN1Unsigned(b *cryptobyte.Builder, n []byte) {
+	for len(n) > 1 && n[0] == 0 {
+		n = n[1:]
+	}
+	b.AddASN1(asn1.INTEGER, func(b *cryptobyte.Builder) {
+		if n[0]&0x80 != 0 {
+			b.AddUint8(0)
+		}
+		b.AddBytes(n)
+	})
+}
+
+// derToRS writes the DER ECDSA signature's r and s into sig as two
+// 32-octet big-endian integers. It reports false for anything but a
+// SEQUENCE of two non-negative INTEGERs that fit 32 octets.
+func derToRS(sig, der []byte) bool {
+	in := cryptobyte.String(der)
+	var seq, r, s cryptobyte.String
+	if !in.ReadASN1(&seq, asn1.SEQUENCE) || !in.Empty() ||
+		!seq.ReadASN1(&r, asn1.INTEGER) || !seq.ReadASN1(&s, asn1.INTEGER) || !seq.Empty() {
+		return false
+	}
+	return fillUnsigned(sig[:32], r) && fillUnsigned(sig[32:], s)
+}
+
+func fillUnsigned(dst, n []byte) bool {
+	if len(n) == 0 || n[0]&0x80 != 0 {
+		return false
+	}
+	for len(n) > 0 && n[0] == 0 {
+		n = n[1:]
+	}
+	if len(n) > len(dst) {
+		return false
+	}
+	clear(dst[:len(dst)-len(n)])
+	copy(dst[len(dst)-len(n):], n)
+	return true
 }

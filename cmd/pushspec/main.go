@@ -3,11 +3,14 @@
 //	pushspec serve [--addr HOST:PORT] [--tls] [--cert-dir DIR] [--profile P]
 //	               [--reject-undecryptable] [--control-token T]
 //	pushspec report DIR...
+//	pushspec load [--target T] [--rate R] [--duration D] [--mode M] [--out DIR] ...
 //	pushspec keys
 //
 // serve runs the strict fake push service for other projects' tests; report
 // renders conformance.md from a run's Ginkgo JSON report and exits 1 when
-// the sender broke a MUST; keys makes a VAPID key pair.
+// the sender broke a MUST, or merges load results; load attacks push
+// endpoints with vegeta and writes a load report; keys makes a VAPID key
+// pair.
 package main
 
 import (
@@ -53,7 +56,9 @@ const usage = `pushspec: tells you, with evidence, whether a Web Push sender is 
 
 Commands:
   serve    run the strict fake push service (RFC 8030) on loopback
-  report   render conformance.md from a run's report.json; exit 1 on a broken MUST
+  report   render conformance.md from a run's report.json; exit 1 on a broken MUST;
+           or merge load results (results.bin) into one report
+  load     attack push endpoints with Web Push messages (vegeta); write a load report
   keys     make a VAPID key pair (RFC 8292)
 
 Run "pushspec <command> -h" for a command's flags.
@@ -69,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args[1:], stdout, stderr)
 	case "report":
 		return report(args[1:], stdout, stderr)
+	case "load":
+		return load(args[1:], stdout, stderr)
 	case "keys":
 		return keys(args[1:], stdout, stderr)
 	case "help", "-h", "--help":

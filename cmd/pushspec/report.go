@@ -13,6 +13,9 @@ import (
 )
 
 func report(args []string, stdout, stderr io.Writer) error {
+	if isLoadReport(args) {
+		return reportLoad(args, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	verdicts := fs.Bool("verdicts", false, "print every requirement's verdict as \"ID VERDICT\" "+
@@ -59,7 +62,11 @@ func report(args []string, stdout, stderr io.Writer) error {
 			runs = append(runs, reports.Named{Dir: d, Run: run})
 			continue
 		}
-		all, err := reports.RenderAll(d)
+		found := conformanceDirs(d) // a load run's report.json is not Ginkgo's
+		if len(found) == 0 {
+			return fmt.Errorf("%w: no %s in %s or below it", errIncomplete, reports.ReportFile, d)
+		}
+		all, err := reports.RenderIndex(filepath.Join(d, reports.IndexFile), found...)
 		if err != nil {
 			return fmt.Errorf("%w: %v", errIncomplete, err)
 		}

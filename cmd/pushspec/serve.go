@@ -30,6 +30,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		"calls; needed to listen beyond loopback")
 	publicURL := fs.String("public-url", "", "base `URL` of the endpoints handed out, when "+
 		"senders reach the service by another name than --addr (e.g. beyond loopback)")
+	keep := fs.Int("keep-messages", 0, "messages kept per subscription, oldest dropped first "+
+		"(0: 1000)")
+	skip := fs.Bool("skip-inspection", false, "answer 201 without decrypting or verifying: "+
+		"for measuring the service's HTTP capacity alone, never for conformance")
 	verbose := fs.Bool("v", false, "log every request on stderr")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: pushspec serve [flags]\n\n"+
@@ -68,6 +72,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		s.RejectUndecryptable = *reject
 		s.ControlToken = *token
 		s.PublicURL = *publicURL
+		s.KeepMessages = *keep
+		s.SkipInspection = *skip
 		s.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	})
 	start := s.Start

@@ -31,7 +31,9 @@
 // their limits, statuses and error bodies (profiles.go). Inject and Script
 // make it answer the next pushes with a given status, a delay, a reset
 // connection or an HTTP/2 GOAWAY. Misbehave breaks one RFC rule on purpose,
-// for the service suite's negative controls.
+// for the service suite's negative controls. SkipInspection turns the
+// judging off, for measuring the service's HTTP capacity alone (pushspec
+// load reports both).
 //
 // The control API (JSON; a Bearer ControlToken when set):
 //

@@ -59,6 +59,12 @@ type Server struct {
 	// service suite can show that its specs fail (their negative controls).
 	// Never set it otherwise.
 	Misbehave Misbehave
+	// SkipInspection answers 201 to every push to a live subscription
+	// without parsing, decrypting or verifying it, and records it without
+	// findings or payload. It exists to measure the service's own HTTP
+	// capacity apart from the cost of its checks (an ECDH and a VAPID
+	// verification per message); a conformance run never sets it.
+	SkipInspection bool
 
 	inspector checks.Inspector
 	prof      *vendor
