@@ -210,8 +210,7 @@ func (in *inspection) checkSignature(signingInput string, sig []byte, k *ecdsa.P
 	digest := sha256.Sum256([]byte(signingInput))
 	switch {
 	case len(sig) == 64:
-		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-		if ecdsa.Verify(k, digest[:], r, s) {
+		if in.opt.Signatures.verify(k, digest[:], sig) {
 			in.pass("vapid.jwt.signature", "the signature verifies with k")
 		} else {
 			in.broken("vapid.jwt.signature", "the signature does not verify with k: signed "+

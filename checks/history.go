@@ -24,11 +24,14 @@ type Inspector struct {
 	salts  memory // subscription, keyid, salt
 	keyids memory // subscription, keyid
 	tokens memory // k, aud, sub → the last token
+
+	signatures SignatureCache
 }
 
 // Inspect inspects one request for sub, arrived at now.
 func (i *Inspector) Inspect(req Request, sub Subscription, now time.Time) Result {
-	res := Inspect(req, sub, Options{Now: now, ClockSkew: i.ClockSkew, Profile: i.Profile})
+	res := Inspect(req, sub, Options{Now: now, ClockSkew: i.ClockSkew, Profile: i.Profile,
+		Signatures: &i.signatures})
 	i.Observe(sub.Endpoint, &res)
 	return res
 }

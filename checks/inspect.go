@@ -63,6 +63,9 @@ type Options struct {
 	ClockSkew time.Duration
 	// Profile is the push service whose rules apply; empty means ProfileRFC.
 	Profile Profile
+	// Signatures, if non-nil, remembers VAPID signatures already verified,
+	// so that a token reused for many messages is verified once.
+	Signatures *SignatureCache
 }
 
 // A Result is what Inspect found.

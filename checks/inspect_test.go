@@ -246,3 +246,23 @@ func TestRequestFrom(t *testing.T) {
 		t.Errorf("%+v", got)
 	}
 }
+
+func TestSignatureCacheAgreesWithVerification(t *testing.T) {
+	f := newFixture(t)
+	var c SignatureCache
+	good := f.valid()
+	bad := f.withToken(strings.Replace(strings.Split(strings.TrimPrefix(
+		good.Header.Get("Authorization"), "vapid t="), ",")[0], ".", ".e30", 1),
+		f.vapid.PublicKeyString())
+	for i := 0; i < 2; i++ { // the second round is answered from the cache
+		for name, tc := range map[string]struct {
+			r    Request
+			want Verdict
+		}{"good": {good, Pass}, "bad": {bad, Fail}} {
+			res := Inspect(tc.r, f.sub(), Options{Now: f.now, Signatures: &c})
+			if got, _ := res.Verdict("vapid.jwt.signature"); got != tc.want {
+				t.Errorf("round %d, %s token: %s, want %s", i, name, got, tc.want)
+			}
+		}
+	}
+}
