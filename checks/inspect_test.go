@@ -251,9 +251,11 @@ func TestSignatureCacheAgreesWithVerification(t *testing.T) {
 	f := newFixture(t)
 	var c SignatureCache
 	good := f.valid()
-	bad := f.withToken(strings.Replace(strings.Split(strings.TrimPrefix(
-		good.Header.Get("Authorization"), "vapid t="), ",")[0], ".", ".e30", 1),
-		f.vapid.PublicKeyString())
+	parts := strings.Split(token(t, f.vapid, jwtHeaderES256, f.claims(), false), ".")
+	other := f.claims()
+	other["sub"] = "mailto:someone-else@pushspec.dev"
+	parts[1] = strings.Split(token(t, f.vapid, jwtHeaderES256, other, false), ".")[1]
+	bad := f.withToken(strings.Join(parts, "."), f.vapid.PublicKeyString())
 	for i := 0; i < 2; i++ { // the second round is answered from the cache
 		for name, tc := range map[string]struct {
 			r    Request
