@@ -26,6 +26,8 @@ const NotRun checks.Verdict = "NOT RUN"
 
 // A Run is one sender's conformance run, as read back from report.json.
 type Run struct {
+	// Browser holds the rows of the browser suite, in the order they ran.
+	Browser []BrowserEntry
 	Sender  SenderInfo
 	Started time.Time
 	// Entries holds a verdict for every requirement whose spec ran.
@@ -64,6 +66,9 @@ func Load(path string) (*Run, error) {
 }
 
 func (run *Run) add(spec types.SpecReport) error {
+	if run.addBrowser(spec) {
+		return nil
+	}
 	for _, e := range spec.ReportEntries {
 		switch e.Name {
 		case SenderEntryName:
@@ -134,7 +139,7 @@ func (run *Run) Broken() []Entry {
 			out = append(out, e)
 		}
 	}
-	return out
+	return append(out, run.browserBroken()...)
 }
 
 // Incomplete says why the run cannot be trusted to have judged the sender,
@@ -143,7 +148,7 @@ func (run *Run) Incomplete() string {
 	switch {
 	case len(run.Problems) > 0:
 		return strings.Join(run.Problems, "; ")
-	case len(run.Entries) == 0:
+	case len(run.Entries) == 0 && len(run.Browser) == 0:
 		return "no requirement was judged (did --label-filter match no spec?)"
 	}
 	return ""

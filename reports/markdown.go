@@ -97,6 +97,7 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 				e.Verdict, cell(e.Detail))
 		}
 	}
+	writeBrowser(pw, run)
 	return pw.err
 }
 
