@@ -25,9 +25,9 @@ const (
 	// DefaultMaxQueuedTotal bounds the messages queued in all; past it a
 	// push gets 507.
 	DefaultMaxQueuedTotal = 100000
-	// DefaultMaxInbox bounds the delivered messages waiting to be read per
-	// subscription; past it messages stay queued (and count against the
-	// queue) until the user agent reads.
+	// DefaultMaxInbox bounds the delivered messages kept for reading per
+	// subscription; past it the oldest unread one is dropped (and counted as
+	// evicted), as a user agent that nobody reads would lose them.
 	DefaultMaxInbox = 1000
 )
 
@@ -48,6 +48,8 @@ type Counts struct {
 	Queued int `json:"queued"`
 	// Read: delivered messages the user agent has read from its inbox.
 	Read int `json:"read"`
+	// Evicted: delivered messages dropped unread from a full inbox.
+	Evicted int `json:"evicted"`
 }
 
 // A Delivery is a message as the user agent gets it.
@@ -58,9 +60,8 @@ type Delivery struct {
 	TTL       int       `json:"ttl"`
 	Received  time.Time `json:"received"`
 	Delivered time.Time `json:"delivered"`
-	// Body is the encrypted body, as a user agent receives it; Payload is
-	// what the fake decrypted of it (null when it could not).
-	Body    Base64 `json:"body"`
+	// Payload is what the fake decrypted of the message (null when it could
+	// not, or did not inspect it). The encrypted body is in the message log.
 	Payload Base64 `json:"payload"`
 
 	receipt string
@@ -132,8 +133,7 @@ func (s *Server) admitLocked(sub *subscription, d Delivery, ttl int, now time.Ti
 
 	// After the sweep, what still waits is below the urgency threshold: a
 	// message the user agent wants does not wait behind it.
-	deliverable := !sub.offline && s.wants(sub.threshold, d.Urgency) &&
-		len(sub.inbox) < s.maxInbox()
+	deliverable := !sub.offline && s.wants(sub.threshold, d.Urgency)
 	switch {
 	case deliverable:
 		s.deliverLocked(sub, d, now)
@@ -154,9 +154,15 @@ func (s *Server) admitLocked(sub *subscription, d Delivery, ttl int, now time.Ti
 	return admission{}
 }
 
-// deliverLocked puts d in sub's inbox and wakes its readers.
+// deliverLocked puts d in sub's inbox, evicting the oldest unread message
+// when it is full, and wakes its readers.
 func (s *Server) deliverLocked(sub *subscription, d Delivery, now time.Time) {
 	d.Delivered = now
+	if len(sub.inbox) >= s.maxInbox() {
+		sub.inbox[0] = Delivery{}
+		sub.inbox = sub.inbox[1:]
+		sub.counts.Evicted++
+	}
 	sub.inbox = append(sub.inbox, d)
 	sub.counts.Delivered++
 	if sub.arrived != nil {
@@ -174,7 +180,7 @@ func (s *Server) sweepLocked(sub *subscription, now time.Time) {
 		case !now.Before(p.expires) && !s.Misbehave.DeliverExpired:
 			sub.counts.Expired++
 			s.queuedTotal--
-		case !sub.offline && s.wants(sub.threshold, p.Urgency) && len(sub.inbox) < s.maxInbox():
+		case !sub.offline && s.wants(sub.threshold, p.Urgency):
 			s.deliverLocked(sub, p.Delivery, now)
 			s.queuedTotal--
 		default:
@@ -230,7 +236,6 @@ func (s *Server) Read(id string, max int, wait time.Duration) ([]Delivery, error
 			for _, d := range out {
 				s.acknowledgeLocked(d)
 			}
-			s.sweepLocked(sub, s.now()) // room in the inbox: deliver what waits
 			s.mu.Unlock()
 			return out, nil
 		}
@@ -290,6 +295,7 @@ func (s *Server) Totals() Counts {
 		t.Cancelled += c.Cancelled
 		t.Queued += c.Queued
 		t.Read += c.Read
+		t.Evicted += c.Evicted
 	}
 	return t
 }

@@ -169,6 +169,21 @@ func TestReceipts(t *testing.T) {
 	}
 }
 
+func TestAFullInboxDropsTheOldestUnread(t *testing.T) {
+	e := newEnv(t, func(s *Server) { s.MaxInbox = 2 })
+	for _, p := range []string{"1", "2", "3"} {
+		if resp := e.push(msg(p, 60)); resp.StatusCode != 201 {
+			t.Fatalf("push %s: %d", p, resp.StatusCode)
+		}
+	}
+	if got := e.read(); strings.Join(got, ",") != "2,3" {
+		t.Errorf("read %q, want the two newest", got)
+	}
+	if c := e.counts(); c.Delivered != 3 || c.Evicted != 1 || c.Read != 2 {
+		t.Errorf("counts %+v", c)
+	}
+}
+
 func TestLimitsRefuseRatherThanGrow(t *testing.T) {
 	e := newEnv(t, func(s *Server) { s.MaxQueued, s.MaxQueuedTotal = 3, 5 })
 	e.s.SetConnected(e.sub.ID, false, "")
@@ -424,7 +439,8 @@ func TestNoMessageLost(t *testing.T) {
 		t.Errorf("accepted %d but delivered+expired+replaced+dropped+cancelled+queued = %d",
 			tot.Accepted, sum)
 	}
-	if tot.Queued != 0 || tot.Read != tot.Delivered || len(delivered) != tot.Delivered {
+	if tot.Queued != 0 || tot.Evicted != 0 || tot.Read != tot.Delivered ||
+		len(delivered) != tot.Delivered {
 		t.Errorf("queued %d, read %d, delivered %d, distinct read %d", tot.Queued, tot.Read,
 			tot.Delivered, len(delivered))
 	}

@@ -179,7 +179,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 	}
 	ttl, _ := v.ttlFor(r.Header.Get("TTL"))
 	d := Delivery{Topic: r.Header.Get("Topic"), Urgency: strings.ToLower(r.Header.Get("Urgency")),
-		TTL: ttl, Received: now, Body: m.Body, Payload: m.Payload}
+		TTL: ttl, Received: now, Payload: m.Payload}
 	async := prefersAsync(r.Header) && !s.Misbehave.IgnoreRespondAsync
 	if async && status == http.StatusCreated {
 		d.receipt = s.receiptFor(r.Header.Get("Push-Receipt"))
