@@ -268,7 +268,10 @@ func (b *Browser) Subscribe(ctx context.Context, applicationServerKey []byte) (
 		jsString(webpush.EncodeBase64(applicationServerKey)))
 	raw, err := chromedp.Run(tctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
-		return nil, b.stalled("subscribing scope "+scope, err)
+		// chromedp may report the end of sctx as "canceled": what ended is
+		// the subscribe timeout when sctx's deadline passed and ctx is alive.
+		timedOut := errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+		return nil, b.stalled("subscribing scope "+scope, err, timedOut)
 	}
 	var sub webpush.Subscription
 	if err := json.Unmarshal([]byte(raw), &sub); err != nil {
@@ -305,7 +308,7 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 	expr := fmt.Sprintf("pushspec.unsubscribe(%s)", jsString(s.Scope))
 	ok, err := chromedp.Run(tctx, chromedp.Evaluate[bool](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
-		return b.stalled("unsubscribing scope "+s.Scope, err)
+		return b.stalled("unsubscribing scope "+s.Scope, err, false)
 	}
 	if !ok {
 		return fmt.Errorf("unsubscribing scope %s: unsubscribe() resolved to false", s.Scope)
@@ -315,7 +318,7 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 
 // stalled explains a failed step: the step the page was at, the fake's
 // state and Chromium's chrome://gcm-internals.
-func (b *Browser) stalled(what string, err error) error {
+func (b *Browser) stalled(what string, err error, timedOut bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), diagnoseTimeout)
 	defer cancel()
 	tctx, cancelT := b.bounded(ctx)
@@ -328,7 +331,7 @@ func (b *Browser) stalled(what string, err error) error {
 	if ierr != nil {
 		internals = "unreadable: " + ierr.Error()
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if timedOut || errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("%w: %w", ErrStalled, err)
 	}
 	return fmt.Errorf("%s: stalled at step %q: %w; %s; chrome://gcm-internals: %s", what, step,
