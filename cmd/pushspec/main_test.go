@@ -95,6 +95,12 @@ func TestReportExitStatus(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, reports.IndexFile)); err != nil {
 		t.Error("no index.html for a reports directory")
 	}
+	// An existing index.html given to --index is no load results file.
+	index := filepath.Join(root, reports.IndexFile)
+	out, _, err = runCLI("report", "--fail-on", "incomplete", "--index", index, good, bad)
+	if err != nil || !strings.Contains(out, "2 senders") {
+		t.Errorf("--index %s: %v\n%s", index, err, out)
+	}
 	out, _, _ = runCLI("report", "--verdicts", good)
 	if !strings.HasPrefix(out, "http.method PASS\n") {
 		t.Errorf("--verdicts printed %q", out[:min(len(out), 40)])

@@ -16,8 +16,18 @@ import (
 // directories), a directory holding results.bin, or a directory whose
 // subdirectories hold results.bin and no conformance report.
 func isLoadReport(args []string) bool {
+	skip := false
 	for _, a := range args {
-		if strings.HasPrefix(a, "-") {
+		switch {
+		case skip:
+			skip = false
+			continue
+		case strings.HasPrefix(a, "-"):
+			// The value of a conformance report's flag is no results file.
+			name := strings.TrimLeft(a, "-")
+			skip = (name == "index" || name == "fail-on") && !strings.Contains(a, "=")
+			continue
+		case strings.HasSuffix(a, ".html") || strings.HasSuffix(a, ".md"):
 			continue
 		}
 		fi, err := os.Stat(a)
