@@ -32,7 +32,8 @@ type Message struct {
 	// Encoding is the content coding; empty means AES128GCM.
 	Encoding Encoding
 	// RecordSize and Padding tune the encryption; zero values are right for
-	// almost everyone.
+	// almost everyone. An empty aes128gcm payload gets one octet of padding
+	// unless Padding is set: Chromium drops a record of 17 octets.
 	RecordSize int
 	Padding    int
 }
@@ -174,6 +175,11 @@ func (s *Sender) Prepare(r *Recipient, m Message) (Push, error) {
 	var body []byte
 	cryptoKey := ""
 	opts := EncryptOptions{RecordSize: m.RecordSize, Padding: m.Padding}
+	if len(m.Payload) == 0 && m.Padding == 0 && m.Encoding != AESGCM {
+		// A 17-octet record (delimiter and tag alone) is valid, but Chromium
+		// drops it without a push event; one octet of padding gets through.
+		opts.Padding = 1
+	}
 	if m.Encoding == AESGCM {
 		msg, err := EncryptAESGCM(r, m.Payload, &opts)
 		if err != nil {

@@ -421,3 +421,19 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+func TestSenderPadsAnEmptyPayload(t *testing.T) {
+	ua, r := newUA(t)
+	req, err := (&Sender{}).NewRequest(context.Background(), r, Message{TTL: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(req.Body)
+	if len(body) != HeaderSize+18 {
+		t.Errorf("an empty payload made a %d-octet body, want %d (one octet of padding)",
+			len(body), HeaderSize+18)
+	}
+	if pt, err := Decrypt(ua, body); err != nil || len(pt) != 0 {
+		t.Errorf("Decrypt: %q, %v", pt, err)
+	}
+}
