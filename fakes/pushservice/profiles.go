@@ -1,7 +1,6 @@
 package pushservice
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -211,10 +210,4 @@ func (v vendor) ttlFor(requested string) (int, bool) {
 		n = v.maxTTL
 	}
 	return n, true
-}
-
-// writeJSONBody writes v as indented JSON; for answers built by hand.
-func writeJSONBody(w http.ResponseWriter, v any) {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	w.Write(append(b, '\n'))
 }
