@@ -106,6 +106,15 @@ func hasLabel(spec types.SpecReport, l string) bool {
 	return false
 }
 
+// BrowserCounts returns how many browser rows have each verdict.
+func (run *Run) BrowserCounts() map[checks.Verdict]int {
+	c := map[checks.Verdict]int{}
+	for _, b := range run.Browser {
+		c[b.Verdict]++
+	}
+	return c
+}
+
 // browserBroken returns the browser rows that make the run fail, as entries
 // named "browser: <scenario>".
 func (run *Run) browserBroken() []Entry {

@@ -35,10 +35,21 @@ type matrix struct {
 	Generated string
 	Senders   []column
 	Groups    []group
+	// Browser is the browser suite's rows × senders, when any run has them.
+	Browser []browserRow
 	// Entries are the findings behind the cells, for the detail dialog:
 	// Entries[sender][requirement].
 	Entries []map[string]Entry
 	Reqs    map[string]reqInfo
+
+	browserEntries []map[string]BrowserEntry
+}
+
+// browserRow is one scenario of the browser suite; Cells hold a verdict per
+// sender ("" when that run has no such row).
+type browserRow struct {
+	Key, Scenario, Encoding string
+	Cells                   []string
 }
 
 // Data is what the page's script needs to open a cell's finding.
@@ -47,7 +58,8 @@ func (m matrix) Data() any {
 		Senders []column
 		Entries []map[string]Entry
 		Reqs    map[string]reqInfo
-	}{m.Senders, m.Entries, m.Reqs}
+		Browser []map[string]BrowserEntry
+	}{m.Senders, m.Entries, m.Reqs, m.browserEntries}
 }
 
 type column struct {
@@ -152,7 +164,30 @@ func WriteHTML(w io.Writer, runs []Named) error {
 			m.Groups = append(m.Groups, gr)
 		}
 	}
+	m.addBrowser(runs)
 	return indexTemplate.Execute(w, m)
+}
+
+// addBrowser gathers the browser rows of every run, in the order they
+// first appear.
+func (m *matrix) addBrowser(runs []Named) {
+	index := map[string]int{}
+	for i, n := range runs {
+		entries := map[string]BrowserEntry{}
+		for _, b := range n.Run.Browser {
+			key := b.Scenario + " (" + b.Encoding + ")"
+			entries[key] = b
+			row, ok := index[key]
+			if !ok {
+				row = len(m.Browser)
+				index[key] = row
+				m.Browser = append(m.Browser, browserRow{Key: key, Scenario: b.Scenario,
+					Encoding: b.Encoding, Cells: make([]string, len(runs))})
+			}
+			m.Browser[row].Cells[i] = string(b.Verdict)
+		}
+		m.browserEntries = append(m.browserEntries, entries)
+	}
 }
 
 // RenderAll renders every run under dir (each subdirectory that holds a

@@ -54,19 +54,42 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 	if profile == "" {
 		profile = string(checks.ProfileRFC)
 	}
-	pw.printf("Profile `%s` · run %s · %d requirements: %s\n\n", profile,
+	pw.printf("Profile `%s` · run %s · %d requirements: %s", profile,
 		run.Started.UTC().Format("2006-01-02 15:04 MST"), len(run.Requirements()),
 		strings.Join(parts, ", "))
+	if b := run.BrowserCounts(); len(run.Browser) > 0 {
+		var bparts []string
+		for _, v := range verdictOrder {
+			if n := b[v]; n > 0 {
+				bparts = append(bparts, fmt.Sprintf("%d %s", n, v))
+			}
+		}
+		pw.printf(" · %s in a real browser: %s", plural(len(run.Browser), "row"),
+			strings.Join(bparts, ", "))
+	}
+	pw.printf("\n\n")
 
 	if why := run.Incomplete(); why != "" {
 		pw.printf("**Result: INCOMPLETE.** The run did not judge the sender: %s\n\n", cell(why))
 	} else if broken := run.Broken(); len(broken) > 0 {
-		var ids []string
+		var ids, rows []string
 		for _, e := range broken {
-			ids = append(ids, "`"+e.Requirement+"`")
+			if row, ok := strings.CutPrefix(e.Requirement, "browser: "); ok {
+				rows = append(rows, fmt.Sprintf("%s (%s)", row, e.Verdict))
+			} else {
+				ids = append(ids, "`"+e.Requirement+"`")
+			}
 		}
-		pw.printf("**Result: FAIL.** %s broken: %s.\n\n", plural(len(broken), "requirement"),
-			strings.Join(ids, ", "))
+		var what []string
+		if len(ids) > 0 {
+			what = append(what, plural(len(ids), "requirement")+" broken: "+
+				strings.Join(ids, ", "))
+		}
+		if len(rows) > 0 {
+			what = append(what, plural(len(rows), "browser row")+" failed: "+
+				strings.Join(rows, ", "))
+		}
+		pw.printf("**Result: FAIL.** %s.\n\n", strings.Join(what, "; "))
 	} else {
 		pw.printf("**Result: PASS.** No MUST is broken.\n\n")
 	}

@@ -110,8 +110,19 @@ func summarize(w io.Writer, n reports.Named) {
 			parts = append(parts, fmt.Sprintf("%d %s", c[v], v))
 		}
 	}
+	line := strings.Join(parts, ", ")
+	if len(run.Browser) > 0 {
+		b := run.BrowserCounts()
+		line += fmt.Sprintf("; browser rows: %d PASS, %d FAIL", b[checks.Pass], b[checks.Fail])
+		for _, v := range []checks.Verdict{checks.Warn, checks.Info, checks.Unsupported,
+			reports.Error} {
+			if b[v] > 0 {
+				line += fmt.Sprintf(", %d %s", b[v], v)
+			}
+		}
+	}
 	fmt.Fprintf(w, "%s: %s %s: %s\n", filepath.Join(n.Dir, reports.ConformanceFile),
-		run.Sender.Name, run.Sender.Version, strings.Join(parts, ", "))
+		run.Sender.Name, run.Sender.Version, line)
 	if why := run.Incomplete(); why != "" {
 		fmt.Fprintf(w, "  incomplete: %s\n", why)
 	}

@@ -56,7 +56,7 @@ type Counts struct {
 type Delivery struct {
 	ID        string    `json:"id"`
 	Topic     string    `json:"topic,omitempty"`
-	Urgency   string    `json:"urgency"`
+	Urgency   string    `json:"urgency,omitempty"`
 	TTL       int       `json:"ttl"`
 	Received  time.Time `json:"received"`
 	Delivered time.Time `json:"delivered"`

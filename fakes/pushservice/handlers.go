@@ -207,7 +207,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(m.Status)
 		io.WriteString(w, scripted.Body)
 	case adm.status == http.StatusGone || adm.status == http.StatusNotFound:
-		v.render(w, adm.status, why, adm.why)
+		v.render(w, adm.status, nil, adm.why) // what is wrong with the push no longer matters
 	case adm.status != 0:
 		if adm.status == 429 {
 			adm.status = v.throttle
@@ -281,8 +281,11 @@ func (s *Server) accept(sub *subscription, m *Message, status int, d Delivery,
 	var adm admission
 	switch {
 	case sub.deleted && !s.Misbehave.AcceptGone:
-		adm = admission{status: sub.goneStatus(), why: "the subscription has expired: forget " +
-			"it (RFC 8030 §7.3)"}
+		adm = admission{status: sub.goneStatus(), why: "the subscription was unsubscribed: " +
+			"forget it (RFC 8030 §7.3)"}
+		if sub.expired {
+			adm.why = "the subscription has expired: forget it (RFC 8030 §7.3)"
+		}
 		m.Status = adm.status
 	case scripted:
 	case status == http.StatusCreated:

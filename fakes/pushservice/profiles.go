@@ -108,6 +108,14 @@ func renderFCM(w http.ResponseWriter, status int, why []checks.Finding, msg stri
 
 // mozillaErrno are autopush's error numbers for the faults it names.
 func mozillaErrno(status int, why []checks.Finding) int {
+	switch status {
+	case 404, 410:
+		return 106
+	case 413:
+		return 104
+	case 429:
+		return 999
+	}
 	for _, f := range why {
 		switch {
 		case f.Requirement == "hdr.ttl.present" || f.Requirement == "hdr.ttl.syntax":
@@ -117,14 +125,6 @@ func mozillaErrno(status int, why []checks.Finding) int {
 		case strings.HasPrefix(f.Requirement, "vapid."):
 			return 109
 		}
-	}
-	switch status {
-	case 413:
-		return 104
-	case 404, 410:
-		return 106
-	case 429:
-		return 999
 	}
 	return 110
 }

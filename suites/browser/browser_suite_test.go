@@ -131,6 +131,9 @@ func (t *target) stray(ctx context.Context) (browser.Push, bool) {
 func (t *target) offline(ctx context.Context) {
 	Expect(e.fake.WaitConnected(ctx, t.device)).To(Succeed())
 	Expect(e.fake.Disconnect(ctx, t.device)).To(Succeed())
+	// However the spec ends, even by a failure, the browser is back online
+	// for the next one. Reconnect is idempotent.
+	DeferCleanup(func() { e.fake.Reconnect(t.device) })
 }
 
 func (t *target) online() {
